@@ -1,0 +1,130 @@
+"""Writing a model file atomically, streaming initializer bytes instead of building one huge proto.
+
+Serializing a ModelProto with its weights costs the weights twice more (the
+proto, then the serialized string). Protobuf lets a message's fields come in
+any order, so the file is written as: the model's small fields, then a graph
+field whose bytes are the graph's small fields followed by each initializer's
+metadata and its ``raw_data`` written straight from its buffer (a view of the
+input file). Peak memory is the metadata, not the weights.
+
+Output goes to temporary files next to the target that are renamed into place
+only when complete: a failure leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from onnx import ModelProto, StringStringEntryProto, TensorProto
+
+from onnxforge.backends.onnx_export import ExportedModel
+from onnxforge.errors import ForgeError
+from onnxforge.frontend.loader import encode_varint, field_key
+
+PROTOBUF_LIMIT = 2**31 - 1
+"""A single protobuf message cannot exceed 2 GiB: bigger models need external data."""
+EXTERNAL_THRESHOLD = 1024
+"""Tensors smaller than this stay inside the model file when writing external data (as onnx does)."""
+_ALIGN = 4096
+
+
+def _tensor_field(meta: TensorProto, payload: memoryview | None) -> list[bytes | memoryview]:
+    """Encoded initializer (GraphProto field 5) with its raw_data (TensorProto field 9) appended."""
+    head = meta.SerializeToString()
+    if payload is None:
+        body_len = len(head)
+        tail: list[bytes | memoryview] = []
+    else:
+        raw_key = field_key(9, 2) + encode_varint(payload.nbytes)
+        body_len = len(head) + len(raw_key) + payload.nbytes
+        tail = [raw_key, payload]
+    return [field_key(5, 2), encode_varint(body_len), head, *tail]
+
+
+def write_model(
+    exported: ExportedModel,
+    path: str | os.PathLike[str],
+    external_data: bool | None = None,
+    location: str | None = None,
+) -> list[Path]:
+    """Write the model (and its external data file, if any) atomically; return the files written.
+
+    ``external_data=None`` uses external data when the source tensors had it or
+    when the model would pass protobuf's 2 GiB limit.
+    """
+    path = Path(path)
+    proto, tensors = exported.proto, exported.tensors
+    weight_bytes = sum(t.nbytes for t in tensors)
+    if external_data is None:
+        external_data = any(t.external_location for t in tensors) or weight_bytes + proto.ByteSize() > PROTOBUF_LIMIT
+    if external_data:
+        location = location or next((t.external_location for t in tensors if t.external_location), None) or f"{path.name}.data"
+        if Path(location).name != location:
+            raise ForgeError(f"external data location {location!r} must be a plain file name")
+    pieces_per_tensor: list[list[bytes | memoryview]] = []
+    data_chunks: list[tuple[int, memoryview]] = []
+    offset = 0
+    for meta, value in zip(proto.graph.initializer, tensors):
+        meta = TensorProto.FromString(meta.SerializeToString())
+        payload = value.raw
+        if value.strings is not None:
+            meta.string_data.extend(value.strings)
+            payload = None
+        elif external_data and value.nbytes >= EXTERNAL_THRESHOLD:
+            offset = (offset + _ALIGN - 1) // _ALIGN * _ALIGN
+            meta.data_location = TensorProto.EXTERNAL
+            meta.external_data.extend(
+                StringStringEntryProto(key=k, value=v)
+                for k, v in (("location", location), ("offset", str(offset)), ("length", str(value.nbytes)))
+            )
+            data_chunks.append((offset, value.raw))  # type: ignore[arg-type]
+            offset += value.nbytes
+            payload = None
+        pieces_per_tensor.append(_tensor_field(meta, payload))
+    skeleton = ModelProto()
+    skeleton.CopyFrom(proto)
+    del skeleton.graph.initializer[:]
+    graph_head = skeleton.graph.SerializeToString()
+    skeleton.ClearField("graph")
+    graph_len = len(graph_head) + sum(_length(p) for pieces in pieces_per_tensor for p in pieces)
+    if not external_data and graph_len > PROTOBUF_LIMIT:
+        raise ForgeError(f"{path}: the model is over 2 GiB; write it with external data")
+    temps: list[Path] = []
+    try:
+        model_temp = _temp_beside(path, temps)
+        if data_chunks:
+            data_path = path.parent / location  # type: ignore[operator]
+            with open(_temp_beside(data_path, temps), "wb") as out:
+                for start, chunk in data_chunks:
+                    out.seek(start)
+                    out.write(chunk)
+        with open(model_temp, "wb") as out:
+            out.write(skeleton.SerializeToString())
+            out.write(field_key(7, 2) + encode_varint(graph_len))
+            out.write(graph_head)
+            for pieces in pieces_per_tensor:
+                for piece in pieces:
+                    out.write(piece)
+        if data_chunks:
+            os.replace(temps[1], data_path)
+        os.replace(model_temp, path)
+    except OSError as err:
+        raise ForgeError(f"{path}: cannot write: {err.strerror or err}") from None
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+    return [path, data_path] if data_chunks else [path]
+
+
+def _temp_beside(target: Path, temps: list[Path]) -> Path:
+    """A new temporary file in the target's directory (so the final rename is atomic)."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    temps.append(Path(name))
+    return temps[-1]
+
+
+def _length(piece: bytes | memoryview) -> int:
+    return piece.nbytes if isinstance(piece, memoryview) else len(piece)

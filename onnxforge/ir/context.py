@@ -1,0 +1,16 @@
+"""The xDSL context with every onnxforge dialect registered (for parsing textual IR)."""
+
+from __future__ import annotations
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import Builtin
+
+
+def make_context() -> Context:
+    """A fresh context that knows builtin and all onnxforge dialects."""
+    from onnxforge.dialects.onnx import ONNX
+
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(ONNX)
+    return ctx

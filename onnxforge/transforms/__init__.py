@@ -1,0 +1,1 @@
+"""Passes (one module each) and the named pipelines."""

@@ -1,0 +1,18 @@
+"""The ``xdsl.universe`` entry point: lets plain ``xdsl-opt`` read our IR and run our passes."""
+
+from xdsl.universe import Universe
+
+
+def _onnx_dialect():  # type: ignore[no-untyped-def]
+    from onnxforge.dialects.onnx import ONNX
+
+    return ONNX
+
+
+def _passes() -> dict:  # type: ignore[type-arg]
+    from onnxforge.transforms.pipelines import PASSES
+
+    return {name: (lambda p=p: p) for name, p in PASSES.items()}
+
+
+UNIVERSE = Universe(all_dialects={"onnx": _onnx_dialect}, all_passes=_passes())
