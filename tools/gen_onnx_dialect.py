@@ -135,6 +135,8 @@ def render_class(domain: str, op_type: str, group: list[OpSchema], newest: bool)
         else:
             definer = "prop_def" if attr.required else "opt_prop_def"
             lines.append(f'    {ident} = {definer}(PROPERTY_CONSTRAINTS[AttrKind.{kind_name}], prop_name="{attr.name}")')
+    if any(onnx.AttributeProto.AttributeType.Name(a.type) == "GRAPH" for a in attrs):
+        lines.append("    traits = traits_def(NoTerminator())  # each region holds one onnx.graph")
     return "\n".join(lines)
 
 
@@ -161,9 +163,12 @@ from xdsl.irdl import (
     prop_def,
     region_def,
     result_def,
+    traits_def,
     var_operand_def,
     var_result_def,
 )
+
+from xdsl.traits import NoTerminator
 
 from onnxforge.dialects.onnx.attributes import PROPERTY_CONSTRAINTS
 from onnxforge.dialects.onnx.base import Arity, AttrKind, AttrSpec, OnnxOp, Param, Signature

@@ -38,6 +38,7 @@ from onnxforge.dialects.onnx.structure import (
     DOC_ATTR,
     METADATA_ATTR,
     NAMES_ATTR,
+    VALUE_INFO_ATTR,
     CustomOp,
     FunctionOp,
     GraphOp,
@@ -195,6 +196,8 @@ class Exporter:
 
     def _initializer(self, op: InitializerOp, graph: GraphProto, tensors: list[TensorValue] | None) -> None:
         name = self.names.claim(op.result, op.tensor_name.data)
+        if (declared := op.attributes.get(VALUE_INFO_ATTR)) is not None:
+            graph.value_info.append(_value_info(name, declared))
         if isinstance(op.value, ProtoAttr):
             sparse = SparseTensorProto()
             sparse.ParseFromString(op.value.payload)
@@ -207,7 +210,10 @@ class Exporter:
         if tensors is None:
             graph.initializer.append(value.to_proto(name))
         else:
-            graph.initializer.append(TensorProto(name=name, data_type=value.elem, dims=value.dims, doc_string=value.doc_string))
+            meta = TensorProto(name=name, data_type=value.elem, dims=value.dims)
+            if value.doc_string:
+                meta.doc_string = value.doc_string
+            graph.initializer.append(meta)
             tensors.append(value)
 
     # --- nodes ---------------------------------------------------------------

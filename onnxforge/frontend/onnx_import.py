@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
+import onnx
 from onnx import AttributeProto, FunctionProto, GraphProto, NodeProto, defs
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -32,6 +33,7 @@ from onnxforge.dialects.onnx.structure import (
     DOC_ATTR,
     METADATA_ATTR,
     NAMES_ATTR,
+    VALUE_INFO_ATTR,
     CustomOp,
     FunctionOp,
     GraphOp,
@@ -48,8 +50,8 @@ from onnxforge.ir.tensor import DenseAttr
 from onnxforge.ir.types import ANY, NONE, SparseTensorType
 
 GENERATED_DOMAINS = ("", "ai.onnx.ml")
-MAX_IR_VERSION = 12
-"""The newest IR version onnxruntime 1.31 loads (onnx 1.23 itself knows up to 13)."""
+MAX_IR_VERSION = onnx.IR_VERSION
+"""The newest IR version the installed onnx knows; whether a runtime loads it is the runtime's call."""
 
 
 def _normalise_domain(domain: str) -> str:
@@ -224,11 +226,13 @@ class Importer:
         for arg, info in zip(block.args, graph.input):
             scope.define(info.name, arg, where)
         types = {v.name: type_from_proto(v.type) for v in graph.value_info}
-        types.update((v.name, type_from_proto(v.type)) for v in graph.output)
         ops: list[Operation] = []
         for index, tensor in enumerate(graph.initializer):
             raw = self.loaded.initializer_data[index] if main else None
-            ops.append(self._initializer(tensor, raw, scope, where))
+            op = self._initializer(tensor, raw, scope, where)
+            if tensor.name in types:
+                op.attributes[VALUE_INFO_ATTR] = types[tensor.name]
+            ops.append(op)
         for sparse in graph.sparse_initializer:
             dims = tuple(sparse.dims)
             op = InitializerOp.create(
@@ -238,6 +242,7 @@ class Importer:
             if sparse.values.name not in scope.values:
                 scope.define(sparse.values.name, op.results[0], where)
             ops.append(op)
+        types.update((v.name, type_from_proto(v.type)) for v in graph.output)
         novalue = NoValueOp()
         available = set(scope.values)
         outer_scope: _Scope | None = outer

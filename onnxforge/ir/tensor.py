@@ -71,6 +71,8 @@ class TensorValue:
     doc_string: str = ""
     external_location: str | None = field(default=None, compare=False)
     """File name the source model kept this tensor in (external data), for re-export."""
+    name: str = field(default="", compare=False)
+    """The TensorProto's own name where it has one outside an initializer (e.g. in a Constant)."""
 
     @property
     def size(self) -> int:
@@ -91,7 +93,7 @@ class TensorValue:
         if self.raw is None:
             raise ValueError("tensor data was elided from the printed IR")
         if self.elem in _PACKED_CODES:
-            return numpy_helper.to_array(self.to_proto(""))
+            return numpy_helper.to_array(self.to_proto())
         return np.frombuffer(self.raw, dtype=np_dtype(self.elem)).reshape(self.dims)
 
     @classmethod
@@ -107,9 +109,13 @@ class TensorValue:
         data = np.ascontiguousarray(array, dtype=np_dtype(elem)).astype(np_dtype(elem).newbyteorder("<"), copy=False)
         return cls(elem, tuple(array.shape), raw=memoryview(data.tobytes()))
 
-    def to_proto(self, name: str) -> TensorProto:
+    def to_proto(self, name: str | None = None) -> TensorProto:
         """A TensorProto holding a copy of the bytes (for the API; files are streamed)."""
-        proto = TensorProto(name=name, data_type=self.elem, dims=self.dims, doc_string=self.doc_string)
+        proto = TensorProto(data_type=self.elem, dims=self.dims)
+        if name or self.name:
+            proto.name = name or self.name
+        if self.doc_string:
+            proto.doc_string = self.doc_string
         if self.strings is not None:
             proto.string_data.extend(self.strings)
         elif self.raw is not None:
@@ -184,8 +190,8 @@ class DenseAttr(Data[TensorValue]):
             body = f'"0x{bytes(value.raw).hex()}"'  # type: ignore[arg-type]
         else:
             body = "elided"
-        doc = "" if not value.doc_string else f", doc {json.dumps(value.doc_string)}"
-        printer.print_string(f"<{elem_name(value.elem)} {dims} = {body}{doc}>")
+        extra = "".join(f", {key} {json.dumps(text)}" for key, text in (("name", value.name), ("doc", value.doc_string)) if text)
+        printer.print_string(f"<{elem_name(value.elem)} {dims} = {body}{extra}>")
 
     @classmethod
     def parse_parameter(cls, parser: AttrParser) -> TensorValue:
@@ -199,11 +205,13 @@ class DenseAttr(Data[TensorValue]):
             )
             parser.parse_punctuation("=")
             value = _parse_body(parser, elem, dims)
-            if parser.parse_optional_punctuation(",") is not None:
-                parser.parse_keyword("doc")
-                doc = parser.parse_str_literal()
-                value = TensorValue(value.elem, value.dims, value.raw, value.strings, doc)
-        return value
+            extra = {"name": "", "doc": ""}
+            while parser.parse_optional_punctuation(",") is not None:
+                key = parser.parse_identifier()
+                if key not in extra:
+                    parser.raise_error(f"unexpected {key!r} in #onnx.dense")
+                extra[key] = parser.parse_str_literal()
+        return TensorValue(value.elem, value.dims, value.raw, value.strings, extra["doc"], name=extra["name"])
 
 
 def _parse_body(parser: AttrParser, elem: int, dims: tuple[int, ...]) -> TensorValue:

@@ -141,20 +141,20 @@ def tensor_from_proto(proto: TensorProto, resolve_external: ExternalResolver | N
     """A TensorValue over the proto's bytes: raw_data as is, typed fields re-encoded as raw."""
     dims = tuple(proto.dims)
     if proto.data_type == TensorProto.STRING:
-        return TensorValue(proto.data_type, dims, strings=tuple(proto.string_data), doc_string=proto.doc_string)
+        return TensorValue(proto.data_type, dims, strings=tuple(proto.string_data), doc_string=proto.doc_string, name=proto.name)
     if proto.data_location == TensorProto.EXTERNAL:
         if resolve_external is None:
             raise ValueError(f"tensor {proto.name!r} has external data but no model directory is known")
         location = next((e.value for e in proto.external_data if e.key == "location"), None)
         return TensorValue(proto.data_type, dims, raw=resolve_external(proto), doc_string=proto.doc_string,
-                           external_location=location)
+                           external_location=location, name=proto.name)
     if proto.HasField("raw_data"):
-        return TensorValue(proto.data_type, dims, raw=memoryview(proto.raw_data), doc_string=proto.doc_string)
+        return TensorValue(proto.data_type, dims, raw=memoryview(proto.raw_data), doc_string=proto.doc_string, name=proto.name)
     from onnx import numpy_helper
 
     array = numpy_helper.to_array(proto)
     value = TensorValue.from_numpy(np.asarray(array), proto.data_type)
-    return TensorValue(value.elem, dims, value.raw, doc_string=proto.doc_string)
+    return TensorValue(value.elem, dims, value.raw, doc_string=proto.doc_string, name=proto.name)
 
 
 # --- attributes --------------------------------------------------------------
@@ -252,10 +252,10 @@ def attr_to_proto(name: str, attr: Attribute, kind: AttrKind | None = None) -> A
             proto.strings.extend(_string_bytes(s) for s in attr.data)
         case AttrKind.TENSOR:
             assert isinstance(attr, DenseAttr)
-            proto.t.CopyFrom(attr.value.to_proto(""))
+            proto.t.CopyFrom(attr.value.to_proto())
         case AttrKind.TENSORS:
             assert isinstance(attr, ArrayAttr)
-            proto.tensors.extend(t.value.to_proto("") for t in attr.data)  # type: ignore[attr-defined]
+            proto.tensors.extend(t.value.to_proto() for t in attr.data)  # type: ignore[attr-defined]
         case AttrKind.SPARSE_TENSOR:
             assert isinstance(attr, ProtoAttr)
             proto.sparse_tensor.ParseFromString(attr.payload)

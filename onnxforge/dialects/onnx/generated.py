@@ -14,9 +14,12 @@ from xdsl.irdl import (
     prop_def,
     region_def,
     result_def,
+    traits_def,
     var_operand_def,
     var_result_def,
 )
+
+from xdsl.traits import NoTerminator
 
 from onnxforge.dialects.onnx.attributes import PROPERTY_CONSTRAINTS
 from onnxforge.dialects.onnx.base import Arity, AttrKind, AttrSpec, OnnxOp, Param, Signature
@@ -2385,6 +2388,7 @@ class IfOp(OnnxOp):
     outputs = var_result_def()
     else_branch = region_def()
     then_branch = region_def()
+    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
 
 
 @irdl_op_definition
@@ -2767,6 +2771,7 @@ class LoopOp(OnnxOp):
     v_initial = var_operand_def()
     v_final_and_scan_outputs = var_result_def()
     body = region_def()
+    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
 
 
 @irdl_op_definition
@@ -4704,6 +4709,7 @@ class ScanV8Op(OnnxOp):
     body = region_def()
     directions = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="directions")
     num_scan_inputs = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="num_scan_inputs")
+    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
 
 
 @irdl_op_definition
@@ -4727,6 +4733,7 @@ class ScanOp(OnnxOp):
     scan_input_directions = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="scan_input_directions")
     scan_output_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="scan_output_axes")
     scan_output_directions = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="scan_output_directions")
+    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
 
 
 @irdl_op_definition
@@ -4969,6 +4976,7 @@ class SequenceMapOp(OnnxOp):
     additional_inputs = var_operand_def()
     out_sequence = var_result_def()
     body = region_def()
+    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
 
 
 @irdl_op_definition

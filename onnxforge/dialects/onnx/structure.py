@@ -37,6 +37,8 @@ NAMES_ATTR = "onnx.names"
 """Discardable attribute: the ONNX names of an op's results (ArrayAttr of StringAttr)."""
 DOC_ATTR = "onnx.doc"
 """Discardable attribute: a node's doc_string."""
+VALUE_INFO_ATTR = "onnx.value_info"
+"""Discardable attribute of an initializer: the type its value_info entry declared (dynamo exports have them)."""
 METADATA_ATTR = "onnx.metadata"
 """Discardable attribute: a node's metadata_props (the dynamo exporter's module paths live here)."""
 
@@ -196,6 +198,7 @@ class CustomOp(IRDLOperation):
     inputs = var_operand_def()
     outputs = var_result_def()
     graphs = var_region_def()
+    traits = traits_def(NoTerminator())
 
 
 STRUCTURE_OPS: tuple[type[Operation], ...] = (
