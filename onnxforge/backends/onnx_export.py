@@ -35,6 +35,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from onnxforge.dialects.onnx.attributes import attr_to_proto, type_to_proto
 from onnxforge.dialects.onnx.base import OnnxOp, ProtoAttr
 from onnxforge.dialects.onnx.structure import (
+    ATTR_DOCS_ATTR,
     DOC_ATTR,
     METADATA_ATTR,
     NAMES_ATTR,
@@ -112,7 +113,7 @@ class _Names:
 class Exporter:
     def __init__(self) -> None:
         self.names = _Names()
-        self.node_count = 0
+        self.defaults: set[str] = set()
 
     def export(self, module: ModuleOp) -> ExportedModel:
         model_op = _model_op(module)
@@ -153,9 +154,11 @@ class Exporter:
         block = graph_op.block
         proto = GraphProto(name=graph_op.graph_name.data, doc_string=_text(graph_op.doc_string))
         input_names = strings_of(graph_op.input_names)
-        for arg, name in zip(block.args, input_names):
+        docs = strings_of(graph_op.value_docs) or [""] * (len(input_names) + len(graph_op.output_names.data))
+        for arg, name, doc in zip(block.args, input_names, docs):
             self.names.claim(arg, name)
-            proto.input.append(_value_info(name, arg.type))
+            proto.input.append(_value_info(name, arg.type, doc))
+        self.defaults = set(input_names)
         output_names = strings_of(graph_op.output_names)
         returned = graph_op.return_op.operands
         reserved = self._reserve_outputs(returned, output_names)
@@ -173,7 +176,7 @@ class Exporter:
             if self.names[value] != name:  # a value returned twice, or an input/initializer output
                 proto.node.append(NodeProto(op_type="Identity", input=[self.names[value]], output=[name]))
                 self.names.used.add(name)
-            proto.output.append(_value_info(name, declared))
+            proto.output.append(_value_info(name, declared, docs[len(input_names) + len(proto.output)]))
         if graph_op.metadata_props:
             proto.metadata_props.extend(_string_entries(graph_op.metadata_props))
         for extra in graph_op.extras.data if graph_op.extras else ():
@@ -195,7 +198,11 @@ class Exporter:
         return reserved
 
     def _initializer(self, op: InitializerOp, graph: GraphProto, tensors: list[TensorValue] | None) -> None:
-        name = self.names.claim(op.result, op.tensor_name.data)
+        wanted = op.tensor_name.data
+        if wanted in self.defaults and not op.result.uses:
+            name = wanted  # the default value of the graph input of the same name
+        else:
+            name = self.names.claim(op.result, wanted)
         if (declared := op.attributes.get(VALUE_INFO_ATTR)) is not None:
             graph.value_info.append(_value_info(name, declared))
         if isinstance(op.value, ProtoAttr):
@@ -256,6 +263,11 @@ class Exporter:
         while outputs and not outputs[-1]:
             outputs.pop()
         node.output.extend(outputs)
+        attr_docs = op.attributes.get(ATTR_DOCS_ATTR)
+        if isinstance(attr_docs, DictionaryAttr):
+            for attribute in node.attribute:
+                if attribute.name in attr_docs.data:
+                    attribute.doc_string = attr_docs.data[attribute.name].data  # type: ignore[attr-defined]
         if (doc := op.attributes.get(DOC_ATTR)) is not None:
             node.doc_string = doc.data  # type: ignore[attr-defined]
         metadata = op.attributes.get(METADATA_ATTR)
@@ -302,8 +314,10 @@ class Exporter:
             self.names = outer
 
 
-def _value_info(name: str, type_attr: Attribute) -> ValueInfoProto:
+def _value_info(name: str, type_attr: Attribute, doc: str = "") -> ValueInfoProto:
     info = ValueInfoProto(name=name)
+    if doc:
+        info.doc_string = doc
     type_proto = type_to_proto(type_attr)
     if type_proto is not None:
         info.type.CopyFrom(type_proto)

@@ -48,11 +48,14 @@ def write_model(
     path: str | os.PathLike[str],
     external_data: bool | None = None,
     location: str | None = None,
+    protected: list[Path] = (),  # type: ignore[assignment]
 ) -> list[Path]:
-    """Write the model (and its external data file, if any) atomically; return the files written.
+    """Write the model (and its external data file ``<name>.data``, if any) atomically.
 
     ``external_data=None`` uses external data when the source tensors had it or
-    when the model would pass protobuf's 2 GiB limit.
+    when the model would pass protobuf's 2 GiB limit. ``protected`` files (the
+    input model and its data files) are never replaced: the weights are read
+    from them while writing, and the input must stay intact. Returns the files written.
     """
     path = Path(path)
     proto, tensors = exported.proto, exported.tensors
@@ -60,9 +63,13 @@ def write_model(
     if external_data is None:
         external_data = any(t.external_location for t in tensors) or weight_bytes + proto.ByteSize() > PROTOBUF_LIMIT
     if external_data:
-        location = location or next((t.external_location for t in tensors if t.external_location), None) or f"{path.name}.data"
+        location = location or f"{path.name}.data"
         if Path(location).name != location:
             raise ForgeError(f"external data location {location!r} must be a plain file name")
+    targets = [path] + ([path.parent / location] if external_data else [])  # type: ignore[operator]
+    for target in targets:
+        if any(_same_file(target, source) for source in protected):
+            raise ForgeError(f"{target}: refusing to overwrite a file of the input model")
     pieces_per_tensor: list[list[bytes | memoryview]] = []
     data_chunks: list[tuple[int, memoryview]] = []
     offset = 0
@@ -118,9 +125,20 @@ def write_model(
     return [path, data_path] if data_chunks else [path]
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
 def _temp_beside(target: Path, temps: list[Path]) -> Path:
-    """A new temporary file in the target's directory (so the final rename is atomic)."""
+    """A new temporary file in the target's directory (so the final rename is atomic),
+    with the permissions a plainly created file would get (mkstemp makes it 0600)."""
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(handle, 0o666 & ~umask)
     os.close(handle)
     temps.append(Path(name))
     return temps[-1]

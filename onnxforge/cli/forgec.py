@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     exported = compile_loaded(loaded).exported if loaded is not None else export_model(module)
-    written = write_model(exported, output, external_data=args.external)  # type: ignore[arg-type]
+    protected = loaded.source_files if loaded is not None else [source]
+    written = write_model(exported, output, external_data=args.external, protected=protected)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
     print(f"forgec: wrote {', '.join(map(str, written))} ({len(exported.proto.graph.node)} nodes, {elapsed:.2f} s)", file=sys.stderr)
     if args.verify:
@@ -109,15 +110,23 @@ def run(args: argparse.Namespace) -> int:
             raise ForgeError("--verify needs an .onnx input to compare against")
         from onnxforge.backends.ort import verify
 
-        report = verify(source, output, seed=args.seed, dims=_dims(args.dim))  # type: ignore[arg-type]
+        try:
+            report = verify(source, output, seed=args.seed, dims=_dims(args.dim))  # type: ignore[arg-type]
+        except ForgeError as err:
+            _remove(written)
+            raise ForgeError(f"cannot verify (output removed): {err}") from None
         dims = ", ".join(f"{k}={v}" for k, v in report.dims.items())
         if not report.identical:
-            for path in written:
-                path.unlink(missing_ok=True)
+            _remove(written)
             print(f"forgec: error: verification failed ({dims}): {report.summary()}; output removed", file=sys.stderr)
             return EXIT_VERIFY
         print(f"forgec: verified with onnxruntime ({dims or 'static shapes'}): {report.summary()}", file=sys.stderr)
     return 0
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def _write_text_atomically(path: Path, text: str) -> None:

@@ -17,7 +17,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from google.protobuf.message import DecodeError
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import DecodeError, Message
 from onnx import ModelProto, TensorProto
 
 from onnxforge.errors import ForgeError
@@ -117,6 +118,21 @@ def strip_initializer_data(buf: memoryview) -> tuple[bytes, list[tuple[int, int]
     return bytes(out), spans
 
 
+def invalid_string_field(message: Message, path: str = "") -> str | None:
+    """The path of the first string field that is not valid UTF-8 (protobuf hands those over as bytes)."""
+    for descriptor, value in message.ListFields():
+        values = value if descriptor.is_repeated else (value,)
+        if descriptor.type == FieldDescriptor.TYPE_STRING:
+            if any(not isinstance(v, str) for v in values):
+                return f"{path}{descriptor.name}"
+        elif descriptor.type == FieldDescriptor.TYPE_MESSAGE:
+            for index, item in enumerate(values):
+                where = f"{path}{descriptor.name}[{index}]." if descriptor.is_repeated else f"{path}{descriptor.name}."
+                if found := invalid_string_field(item, where):
+                    return found
+    return None
+
+
 @dataclass
 class LoadedModel:
     """A parsed model whose main-graph initializer bytes live outside the proto."""
@@ -128,11 +144,19 @@ class LoadedModel:
     path: Path | None = None
     _maps: dict[str, memoryview] = field(default_factory=dict)
 
+    @property
+    def source_files(self) -> list[Path]:
+        """The model file and every external data file read so far (outputs must not replace them)."""
+        files = [] if self.path is None else [self.path]
+        if self.base_dir is not None:
+            files += [self.base_dir / location for location in self._maps]
+        return files
+
     def resolve_external(self, tensor: TensorProto) -> memoryview:
         """The bytes of an external-data tensor, mapped from its file (never read into memory)."""
         info = {e.key: e.value for e in tensor.external_data}
         location = info.get("location")
-        where = f"tensor {tensor.name!r}"
+        where = f"{self.path or 'model'}: tensor {tensor.name!r}"
         if not location:
             raise ForgeError(f"{where} has external data without a location")
         if self.base_dir is None:
@@ -141,35 +165,51 @@ class LoadedModel:
             raise ForgeError(f"{where}: external data location {location!r} escapes the model directory")
         file = self.base_dir / location
         if location not in self._maps:
+            if file.is_dir():
+                raise ForgeError(f"{where}: external data {str(file)!r} is a directory, not a file")
             if not file.is_file():
-                raise ForgeError(f"missing external data file {str(file)!r} (needed by {where})")
+                raise ForgeError(f"{where}: missing external data file {str(file)!r}")
             self._maps[location] = _map_file(file)
         whole = self._maps[location]
         offset = int(info.get("offset", 0))
         length = int(info["length"]) if "length" in info else len(whole) - offset
         if offset < 0 or length < 0 or offset + length > len(whole):
-            raise ForgeError(f"external data file {str(file)!r} is too short for {where}")
-        expected = _expected_nbytes(tensor)
+            raise ForgeError(f"{where}: external data file {str(file)!r} is too short")
+        try:
+            expected = expected_nbytes(tensor)
+        except ValueError as err:
+            raise ForgeError(f"{where}: {err}") from None
         if expected is not None and expected != length:
             raise ForgeError(f"{where}: external data holds {length} bytes, its shape needs {expected}")
         return whole[offset : offset + length]
 
 
-def _expected_nbytes(tensor: TensorProto) -> int | None:
+_KNOWN_TYPES = set(TensorProto.DataType.values()) - {TensorProto.UNDEFINED}
+_SUB_BYTE = {
+    code: per_byte
+    for name, code in TensorProto.DataType.items()
+    for names, per_byte in ((("UINT4", "INT4", "FLOAT4E2M1"), 2), (("UINT2", "INT2"), 4))
+    if name in names
+}
+
+
+def expected_nbytes(tensor: TensorProto) -> int | None:
+    """Bytes a tensor's raw data must hold (None for strings); ValueError for an impossible tensor."""
     from onnxforge.ir.tensor import np_dtype
 
-    if tensor.data_type in (TensorProto.STRING, TensorProto.UNDEFINED):
+    if tensor.data_type not in _KNOWN_TYPES:
+        raise ValueError(f"element type {tensor.data_type} is not a valid ONNX type")
+    if any(d < 0 for d in tensor.dims):
+        raise ValueError(f"negative dimension in shape {list(tensor.dims)}")
+    if tensor.data_type == TensorProto.STRING:
         return None
-    itemsize = np_dtype(tensor.data_type).itemsize
     count = 1
     for d in tensor.dims:
         count *= d
-    name = TensorProto.DataType.Name(tensor.data_type)
-    if name in {"UINT4", "INT4", "FLOAT4E2M1"}:
-        return (count + 1) // 2
-    if name in {"UINT2", "INT2"}:
-        return (count + 3) // 4
-    return count * itemsize
+    if tensor.data_type in _SUB_BYTE:
+        per_byte = _SUB_BYTE[tensor.data_type]
+        return (count + per_byte - 1) // per_byte
+    return count * np_dtype(tensor.data_type).itemsize
 
 
 def _map_file(path: Path) -> memoryview:
@@ -200,10 +240,14 @@ def load(path: str | os.PathLike[str]) -> LoadedModel:
         raise ForgeError(f"{path}: not a valid ONNX model (corrupt or truncated protobuf: {err})") from None
     if not proto.HasField("graph"):
         raise ForgeError(f"{path}: not a valid ONNX model (no graph)")
+    if field_path := invalid_string_field(proto):
+        raise ForgeError(f"{path}: not a valid ONNX model (string field {field_path} is not valid UTF-8)")
     initializer_data = [None if span is None else data[span[0] : span[1]] for span in spans]
     return LoadedModel(proto, initializer_data, path.parent, path)
 
 
 def from_proto(proto: ModelProto, base_dir: str | os.PathLike[str] | None = None) -> LoadedModel:
     """Wrap an in-memory ModelProto (its bytes are read through protobuf; it is never modified)."""
+    if field_path := invalid_string_field(proto):
+        raise ForgeError(f"model: string field {field_path} is not valid UTF-8")
     return LoadedModel(proto, [None] * len(proto.graph.initializer), None if base_dir is None else Path(base_dir))

@@ -30,6 +30,7 @@ from onnxforge.dialects.onnx import op_class_for
 from onnxforge.dialects.onnx.attributes import attr_from_proto, type_from_proto
 from onnxforge.dialects.onnx.base import Arity, OnnxOp, ProtoAttr
 from onnxforge.dialects.onnx.structure import (
+    ATTR_DOCS_ATTR,
     DOC_ATTR,
     METADATA_ATTR,
     NAMES_ATTR,
@@ -45,7 +46,7 @@ from onnxforge.dialects.onnx.structure import (
     string_array,
 )
 from onnxforge.errors import ForgeError
-from onnxforge.frontend.loader import LoadedModel
+from onnxforge.frontend.loader import LoadedModel, expected_nbytes
 from onnxforge.ir.tensor import DenseAttr
 from onnxforge.ir.types import ANY, NONE, SparseTensorType
 
@@ -227,6 +228,7 @@ class Importer:
             scope.define(info.name, arg, where)
         types = {v.name: type_from_proto(v.type) for v in graph.value_info}
         ops: list[Operation] = []
+        self.input_names, self.defaulted = {v.name for v in graph.input}, set()
         for index, tensor in enumerate(graph.initializer):
             raw = self.loaded.initializer_data[index] if main else None
             op = self._initializer(tensor, raw, scope, where)
@@ -272,6 +274,7 @@ class Importer:
                     "output_names": string_array([v.name for v in graph.output]),
                     "output_types": ArrayAttr([type_from_proto(v.type) for v in graph.output]),
                     "doc_string": _opt_string(graph.doc_string),
+                    "value_docs": _value_docs([*graph.input, *graph.output]),
                     "metadata_props": _string_dict(graph.metadata_props),
                     "extras": ArrayAttr(extras) if extras else None,
                 }
@@ -286,6 +289,9 @@ class Importer:
 
         try:
             if raw is not None:
+                expected = expected_nbytes(tensor)
+                if raw.nbytes != expected:
+                    raise ValueError(f"raw_data holds {raw.nbytes} bytes, its shape needs {expected}")
                 value = TensorValue(tensor.data_type, tuple(tensor.dims), raw=raw, doc_string=tensor.doc_string)
             else:
                 value = tensor_from_proto(tensor, self.loaded.resolve_external)
@@ -295,7 +301,11 @@ class Importer:
             properties={"name": StringAttr(tensor.name), "value": DenseAttr(value)},
             result_types=[tensor_type(tensor.data_type, tuple(tensor.dims))],
         )
-        if tensor.name not in scope.values:  # an initializer that is also an input is only its default
+        if tensor.name in self.input_names:  # an initializer that is also an input is only its default
+            if tensor.name in self.defaulted:
+                raise ForgeError(f"{where}: initializer {tensor.name!r} is defined more than once")
+            self.defaulted.add(tensor.name)
+        else:
             scope.define(tensor.name, op.results[0], where)
         return op
 
@@ -330,6 +340,8 @@ class Importer:
         op.attributes[NAMES_ATTR] = ArrayAttr(names)
         if node.doc_string:
             op.attributes[DOC_ATTR] = StringAttr(node.doc_string)
+        if attr_docs := {a.name: StringAttr(a.doc_string) for a in node.attribute if a.doc_string}:
+            op.attributes[ATTR_DOCS_ATTR] = DictionaryAttr(attr_docs)
         if metadata := _string_dict(node.metadata_props):
             op.attributes[METADATA_ATTR] = metadata
         if node.name:
@@ -471,6 +483,10 @@ class Importer:
 
 def _newest_version(domain: str) -> int:
     return max(s.since_version for s in defs.get_all_schemas_with_history() if s.domain == domain)
+
+
+def _value_docs(infos: list) -> ArrayAttr | None:  # type: ignore[type-arg]
+    return string_array([v.doc_string for v in infos]) if any(v.doc_string for v in infos) else None
 
 
 def _drop_none(properties: dict[str, Attribute | None]) -> dict[str, Attribute]:

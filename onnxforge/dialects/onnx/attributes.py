@@ -139,7 +139,10 @@ def type_to_proto(type_attr: Attribute) -> TypeProto | None:
 
 def tensor_from_proto(proto: TensorProto, resolve_external: ExternalResolver | None = None) -> TensorValue:
     """A TensorValue over the proto's bytes: raw_data as is, typed fields re-encoded as raw."""
+    from onnxforge.frontend.loader import expected_nbytes
+
     dims = tuple(proto.dims)
+    expected = expected_nbytes(proto)
     if proto.data_type == TensorProto.STRING:
         return TensorValue(proto.data_type, dims, strings=tuple(proto.string_data), doc_string=proto.doc_string, name=proto.name)
     if proto.data_location == TensorProto.EXTERNAL:
@@ -149,6 +152,8 @@ def tensor_from_proto(proto: TensorProto, resolve_external: ExternalResolver | N
         return TensorValue(proto.data_type, dims, raw=resolve_external(proto), doc_string=proto.doc_string,
                            external_location=location, name=proto.name)
     if proto.HasField("raw_data"):
+        if len(proto.raw_data) != expected:
+            raise ValueError(f"raw_data holds {len(proto.raw_data)} bytes, its shape needs {expected}")
         return TensorValue(proto.data_type, dims, raw=memoryview(proto.raw_data), doc_string=proto.doc_string, name=proto.name)
     from onnx import numpy_helper
 

@@ -18,6 +18,7 @@ from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, String
 from xdsl.ir import Attribute, Block, Operation, Region
 from xdsl.irdl import (
     IRDLOperation,
+    base,
     irdl_op_definition,
     opt_prop_def,
     prop_def,
@@ -30,6 +31,7 @@ from xdsl.irdl import (
 )
 from xdsl.traits import IsolatedFromAbove, IsTerminator, NoTerminator, Pure
 
+from onnxforge.dialects.onnx.base import ProtoAttr
 from onnxforge.ir.tensor import DenseAttr
 from onnxforge.ir.types import NoneType
 
@@ -41,6 +43,8 @@ VALUE_INFO_ATTR = "onnx.value_info"
 """Discardable attribute of an initializer: the type its value_info entry declared (dynamo exports have them)."""
 METADATA_ATTR = "onnx.metadata"
 """Discardable attribute: a node's metadata_props (the dynamo exporter's module paths live here)."""
+ATTR_DOCS_ATTR = "onnx.attr_docs"
+"""Discardable attribute: doc_strings of a node's attributes, by attribute name (rare)."""
 
 
 @irdl_op_definition
@@ -96,9 +100,11 @@ class GraphOp(IRDLOperation):
     output_types = prop_def(ArrayAttr)
     """The declared output types (may be less precise than the returned values' types)."""
     doc_string = opt_prop_def(StringAttr)
+    value_docs = opt_prop_def(ArrayAttr)
+    """doc_strings of the inputs then the outputs, when any is non-empty."""
     metadata_props = opt_prop_def(DictionaryAttr)
     extras = opt_prop_def(ArrayAttr)
-    """Verbatim ProtoAttrs (sparse_initializer, quantization_annotation)."""
+    """Verbatim ProtoAttrs (quantization_annotation)."""
     body = region_def("single_block")
 
     @property
@@ -159,11 +165,14 @@ class ReturnOp(IRDLOperation):
 
 @irdl_op_definition
 class InitializerOp(IRDLOperation):
-    """``onnx.initializer``: a named graph initializer; its bytes stay a raw buffer."""
+    """``onnx.initializer``: a named graph initializer; its bytes stay a raw buffer.
+
+    The value is a ``DenseAttr``, or a ``ProtoAttr`` for a sparse initializer.
+    """
 
     name = "onnx.initializer"
     tensor_name = prop_def(StringAttr, prop_name="name")
-    value = prop_def(DenseAttr)
+    value = prop_def(base(DenseAttr) | base(ProtoAttr))
     result = result_def()
     traits = traits_def(Pure())
 
