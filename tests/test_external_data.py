@@ -121,7 +121,7 @@ def test_external_round_trip_verified(ext_model: Path, tmp_path: Path, capsys: p
             assert int(info["length"]) == WEIGHTS[tensor.name].nbytes
         else:
             assert info is None, f"{tensor.name} is small and should be embedded"
-    assert (out_dir / "weights.bin").stat().st_size >= sum(a.nbytes for a in WEIGHTS.values() if a.nbytes >= THRESHOLD)
+    assert (out_dir / "OUT.onnx.data").stat().st_size >= sum(a.nbytes for a in WEIGHTS.values() if a.nbytes >= THRESHOLD)
 
     loaded = onnx.load(output)
     onnx.checker.check_model(loaded, full_check=True)
