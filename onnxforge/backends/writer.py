@@ -13,10 +13,12 @@ only when complete: a failure leaves no partial output.
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from onnx import ModelProto, StringStringEntryProto, TensorProto
 
 from onnxforge.backends.onnx_export import ExportedModel
@@ -107,6 +109,7 @@ def write_model(
                 for start, chunk in data_chunks:
                     out.seek(start)
                     out.write(chunk)
+                    release_pages(chunk)
         with open(model_temp, "wb") as out:
             out.write(skeleton.SerializeToString())
             out.write(field_key(7, 2) + encode_varint(graph_len))
@@ -114,6 +117,8 @@ def write_model(
             for pieces in pieces_per_tensor:
                 for piece in pieces:
                     out.write(piece)
+                    if isinstance(piece, memoryview):
+                        release_pages(piece)
         if data_chunks:
             os.replace(temps[1], data_path)
         os.replace(model_temp, path)
@@ -123,6 +128,23 @@ def write_model(
         for temp in temps:
             temp.unlink(missing_ok=True)
     return [path, data_path] if data_chunks else [path]
+
+
+def release_pages(view: memoryview) -> None:
+    """Drop a written weight's pages from this process's resident set if it maps a file.
+
+    The page cache keeps them, and they are mapped back in if read again, so a
+    model far larger than memory streams through with a flat footprint.
+    """
+    owner = view.obj
+    if not isinstance(owner, mmap.mmap) or view.nbytes < mmap.PAGESIZE:
+        return
+    base = np.frombuffer(owner, dtype=np.uint8).ctypes.data
+    start = np.frombuffer(view, dtype=np.uint8).ctypes.data - base
+    first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
+    end = (start + view.nbytes) // mmap.PAGESIZE * mmap.PAGESIZE
+    if end > first:
+        owner.madvise(mmap.MADV_DONTNEED, first, end - first)
 
 
 def _same_file(a: Path, b: Path) -> bool:
