@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,7 @@ def weights_of(path: Path) -> tuple[int, bool]:
 
 
 def measure(tool: str, model: Path, external: bool) -> dict:
+    os.sync()  # start each run without the previous run's dirty pages being flushed under it
     with tempfile.TemporaryDirectory(dir=MODELS) as tmp:
         out = Path(tmp) / "out.onnx"
         result = subprocess.run([sys.executable, "-c", CHILD, tool, str(model), str(out), "1" if external else "0"], capture_output=True, text=True)
@@ -103,7 +105,7 @@ def main() -> int:
     for model in models:
         weights, external = weights_of(model)
         for tool in tools:
-            runs = [measure(tool, model, external) for _ in range(args.repeat)]
+            runs = [measure(tool, model, external) for _ in range(args.repeat)]  # tools in turn per model
             good = [r for r in runs if "error" not in r]
             if not good:
                 rows.append({"model": model.stem, "tool": tool, "error": runs[0]["error"]})

@@ -13,17 +13,17 @@ only when complete: a failure leaves no partial output.
 
 from __future__ import annotations
 
-import mmap
 import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
+from typing import BinaryIO
+
 from onnx import ModelProto, StringStringEntryProto, TensorProto
 
 from onnxforge.backends.onnx_export import ExportedModel
 from onnxforge.errors import ForgeError
-from onnxforge.frontend.loader import encode_varint, field_key
+from onnxforge.frontend.loader import encode_varint, field_key, mapped_range
 
 PROTOBUF_LIMIT = 2**31 - 1
 """A single protobuf message cannot exceed 2 GiB: bigger models need external data."""
@@ -101,50 +101,67 @@ def write_model(
     if not external_data and graph_len > PROTOBUF_LIMIT:
         raise ForgeError(f"{path}: the model is over 2 GiB; write it with external data")
     temps: list[Path] = []
+    copier = _Copier()
     try:
         model_temp = _temp_beside(path, temps)
         if data_chunks:
             data_path = path.parent / location  # type: ignore[operator]
-            with open(_temp_beside(data_path, temps), "wb") as out:
+            with open(_temp_beside(data_path, temps), "r+b") as out:  # no O_TRUNC: ext4 would flush on close
                 for start, chunk in data_chunks:
                     out.seek(start)
-                    out.write(chunk)
-                    release_pages(chunk)
-        with open(model_temp, "wb") as out:
+                    copier.write(out, chunk)
+        with open(model_temp, "r+b") as out:
             out.write(skeleton.SerializeToString())
             out.write(field_key(7, 2) + encode_varint(graph_len))
             out.write(graph_head)
             for pieces in pieces_per_tensor:
                 for piece in pieces:
-                    out.write(piece)
-                    if isinstance(piece, memoryview):
-                        release_pages(piece)
+                    copier.write(out, piece)
         if data_chunks:
             os.replace(temps[1], data_path)
         os.replace(model_temp, path)
     except OSError as err:
         raise ForgeError(f"{path}: cannot write: {err.strerror or err}") from None
     finally:
+        copier.close()
         for temp in temps:
             temp.unlink(missing_ok=True)
     return [path, data_path] if data_chunks else [path]
 
 
-def release_pages(view: memoryview) -> None:
-    """Drop a written weight's pages from this process's resident set if it maps a file.
+class _Copier:
+    """Writes buffers to a file; a slice of a mapped input file is copied file-to-file by the
+    kernel (``copy_file_range``), never touching this process's memory."""
 
-    The page cache keeps them, and they are mapped back in if read again, so a
-    model far larger than memory streams through with a flat footprint.
-    """
-    owner = view.obj
-    if not isinstance(owner, mmap.mmap) or view.nbytes < mmap.PAGESIZE:
-        return
-    base = np.frombuffer(owner, dtype=np.uint8).ctypes.data
-    start = np.frombuffer(view, dtype=np.uint8).ctypes.data - base
-    first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
-    end = (start + view.nbytes) // mmap.PAGESIZE * mmap.PAGESIZE
-    if end > first:
-        owner.madvise(mmap.MADV_DONTNEED, first, end - first)
+    def __init__(self) -> None:
+        self.sources: dict[Path, int] = {}
+
+    def write(self, out: BinaryIO, piece: bytes | memoryview) -> None:
+        found = mapped_range(piece) if isinstance(piece, memoryview) and piece.nbytes >= 1 << 16 else None
+        if found is None or not hasattr(os, "copy_file_range"):
+            out.write(piece)
+            return
+        mapping, offset = found
+        source = self.sources.get(mapping.path)
+        if source is None:
+            source = self.sources[mapping.path] = os.open(mapping.path, os.O_RDONLY)
+        out.flush()
+        position, done = out.tell(), 0
+        try:
+            while done < piece.nbytes:
+                copied = os.copy_file_range(source, out.fileno(), piece.nbytes - done, offset + done, position + done)
+                if copied == 0:
+                    break
+                done += copied
+        except OSError:
+            pass  # a file system without in-kernel copies: finish through memory
+        out.seek(position + done)
+        if done < piece.nbytes:
+            out.write(piece[done:])
+
+    def close(self) -> None:
+        for fd in self.sources.values():
+            os.close(fd)
 
 
 def _same_file(a: Path, b: Path) -> bool:

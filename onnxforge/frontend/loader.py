@@ -212,11 +212,31 @@ def expected_nbytes(tensor: TensorProto) -> int | None:
     return count * np_dtype(tensor.data_type).itemsize
 
 
+class MappedFile(mmap.mmap):
+    """A read-only file mapping that remembers its path, so a writer can copy
+    ranges of it file-to-file in the kernel instead of through memory."""
+
+    path: Path
+
+
 def _map_file(path: Path) -> memoryview:
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return memoryview(b"")
-        return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
+        mapping = MappedFile(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    mapping.path = path
+    return memoryview(mapping)
+
+
+def mapped_range(view: memoryview) -> tuple[MappedFile, int] | None:
+    """(mapping, byte offset) when a buffer is a slice of a mapped model or data file."""
+    owner = view.obj
+    if not isinstance(owner, MappedFile):
+        return None
+    import numpy as np
+
+    base = np.frombuffer(owner, dtype=np.uint8).ctypes.data
+    return owner, np.frombuffer(view, dtype=np.uint8).ctypes.data - base
 
 
 def load(path: str | os.PathLike[str]) -> LoadedModel:
