@@ -29,7 +29,7 @@ from onnx import (
     TensorProto,
     ValueInfoProto,
 )
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, ModuleOp, NameLoc, StringAttr
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, NameLoc, StringAttr
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from onnxforge.dialects.onnx.attributes import attr_to_proto, type_to_proto
@@ -50,7 +50,7 @@ from onnxforge.dialects.onnx.structure import (
     strings_of,
 )
 from onnxforge.errors import ForgeError
-from onnxforge.ir.tensor import DenseAttr, TensorValue
+from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import AnyType, NoneType
 
 
@@ -350,4 +350,4 @@ def to_model_proto(module: ModuleOp) -> ModelProto:
     return exported.proto
 
 
-__all__ = ["ArrayAttr", "ExportedModel", "IntegerAttr", "export_model", "to_model_proto"]
+__all__ = ["ExportedModel", "export_model", "to_model_proto"]

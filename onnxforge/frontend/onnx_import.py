@@ -253,18 +253,7 @@ class Importer:
             outer_scope = outer_scope.parent
         for node in topological_order(list(graph.node), available, where):
             ops.append(self._import_node(node, scope, types, opsets, novalue, where))
-        outputs = []
-        for info in graph.output:
-            value = scope.lookup(info.name)
-            if value is None:
-                raise ForgeError(f"{where}: output {info.name!r} is not produced by any node (dangling output)")
-            outputs.append(value)
-        if novalue.result.uses:
-            ops.insert(0, novalue)
-        else:
-            novalue.erase()
-        ops.append(ReturnOp(outputs))
-        block.add_ops(ops)
+        _finish_body(block, ops, [v.name for v in graph.output], scope, novalue, where)
         extras = [ProtoAttr(("TensorAnnotation", q.SerializeToString())) for q in graph.quantization_annotation]
         return GraphOp.create(
             properties=_drop_none(
@@ -449,18 +438,7 @@ class Importer:
         ops: list[Operation] = []
         for node in topological_order(list(function.node), set(function.input), where):
             ops.append(self._import_node(node, scope, types, opsets, novalue, where))
-        outputs = []
-        for name in function.output:
-            value = scope.lookup(name)
-            if value is None:
-                raise ForgeError(f"{where}: output {name!r} is not produced by any node")
-            outputs.append(value)
-        if novalue.result.uses:
-            ops.insert(0, novalue)
-        else:
-            novalue.erase()
-        ops.append(ReturnOp(outputs))
-        block.add_ops(ops)
+        _finish_body(block, ops, list(function.output), scope, novalue, where)
         defaults = [ProtoAttr(("AttributeProto", a.SerializeToString())) for a in function.attribute_proto]
         return FunctionOp.create(
             properties=_drop_none(
@@ -479,6 +457,22 @@ class Importer:
             ),
             regions=[Region(block)],
         )
+
+
+def _finish_body(block: Block, ops: list[Operation], outputs: list[str], scope: _Scope, novalue: NoValueOp, where: str) -> None:
+    """Fill a graph or function body: its ops, ``onnx.novalue`` first if used, ``onnx.return`` last."""
+    returned = []
+    for name in outputs:
+        value = scope.lookup(name)
+        if value is None:
+            raise ForgeError(f"{where}: output {name!r} is not produced by any node (dangling output)")
+        returned.append(value)
+    if novalue.result.uses:
+        ops.insert(0, novalue)
+    else:
+        novalue.erase()
+    ops.append(ReturnOp(returned))
+    block.add_ops(ops)
 
 
 def _newest_version(domain: str) -> int:
