@@ -151,7 +151,7 @@ def render() -> str:
 # Regenerate with `python tools/gen_onnx_dialect.py`; `--check` fails when this file drifts.
 """The ONNX operators as xDSL ops: structure only (operands, results, properties, regions)."""
 
-# ruff: noqa: E501
+# ruff: noqa
 
 from typing import ClassVar
 

@@ -2,7 +2,7 @@
 # Regenerate with `python tools/gen_onnx_dialect.py`; `--check` fails when this file drifts.
 """The ONNX operators as xDSL ops: structure only (operands, results, properties, regions)."""
 
-# ruff: noqa: E501
+# ruff: noqa
 
 from typing import ClassVar
 
@@ -10,6 +10,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_prop_def,
+    opt_region_def,
     prop_def,
     region_def,
     result_def,
