@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from onnx import ModelProto
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
-from onnxforge.backends.onnx_export import ExportedModel, export_model, to_model_proto
+from onnxforge.backends.onnx_export import to_model_proto
 from onnxforge.errors import ForgeError
 from onnxforge.frontend.loader import LoadedModel, from_proto, load
 from onnxforge.frontend.onnx_import import import_model
-from onnxforge.transforms.pipelines import run_pipeline
+from onnxforge.passmanager.manager import Instrumentation, RunReport
+from onnxforge.transforms.pipelines import pass_manager
 
 
 def load_model(model: ModelProto | str | os.PathLike[str]) -> LoadedModel:
@@ -37,25 +37,17 @@ def verify_ir(module: ModuleOp, what: str) -> None:
         raise ForgeError(f"{what} does not verify: {str(err).strip().splitlines()[0]}") from None
 
 
-@dataclass
-class Compiled:
-    module: ModuleOp
-    exported: ExportedModel
+def optimize(module: ModuleOp, pipeline: str | None = "none", passes: str | None = None,
+             instrumentation: Instrumentation | None = None) -> RunReport:
+    """Run a named pipeline (or an explicit pass list) on the IR in place."""
+    return pass_manager(pipeline, passes).run(module, instrumentation)
 
 
-def compile_loaded(loaded: LoadedModel, pipeline: str = "none") -> Compiled:
-    module = to_ir(loaded)
-    run_pipeline(module, pipeline)
-    verify_ir(module, f"IR after pipeline {pipeline!r}")
-    return Compiled(module, export_model(module))
-
-
-def compile(model: ModelProto | str | os.PathLike[str], pipeline: str = "none") -> ModelProto:  # noqa: A001
-    """Compile a model (a ModelProto or a path) with a named pipeline; return the new ModelProto.
+def compile(model: ModelProto | str | os.PathLike[str], pipeline: str = "none", passes: str | None = None) -> ModelProto:  # noqa: A001
+    """Compile a model (a ModelProto or a path) with a named pipeline or a pass list; return the new ModelProto.
 
     The input is never modified. Raises ``ForgeError`` with a one-line message on bad input.
     """
     module = to_ir(load_model(model))
-    run_pipeline(module, pipeline)
-    verify_ir(module, f"IR after pipeline {pipeline!r}")
+    optimize(module, pipeline, passes)
     return to_model_proto(module)

@@ -10,9 +10,9 @@ def _onnx_dialect():  # type: ignore[no-untyped-def]
 
 
 def _passes() -> dict:  # type: ignore[type-arg]
-    from onnxforge.transforms.pipelines import PASSES
+    from onnxforge.passmanager.registry import all_passes
 
-    return {name: (lambda p=p: p) for name, p in PASSES.items()}
+    return {name: (lambda p=p: p) for name, p in all_passes().items()}
 
 
 UNIVERSE = Universe(all_dialects={"onnx": _onnx_dialect}, all_passes=_passes())

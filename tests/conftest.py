@@ -13,3 +13,59 @@ FIXTURE_MODELS = sorted(FIXTURES.glob("*.onnx"))
 @pytest.fixture(params=FIXTURE_MODELS, ids=lambda p: p.stem)
 def fixture_model(request: pytest.FixtureRequest) -> Path:
     return request.param
+
+
+# --- textual-IR tests: tests/filecheck/*.mlir, run in-process ------------------------------------
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import shlex  # noqa: E402
+import tempfile  # noqa: E402
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path):  # type: ignore[no-untyped-def]
+    if file_path.suffix == ".mlir" and "filecheck" in file_path.parts:
+        return MlirFile.from_parent(parent, path=file_path)
+    return None
+
+
+class MlirFile(pytest.File):
+    """One item per ``// RUN:`` line: ``forgec ARGS | filecheck %s [ARGS]`` (lit syntax, run in-process)."""
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        for number, line in enumerate(self.path.read_text().splitlines(), 1):
+            if line.startswith("// RUN:"):
+                yield MlirRunItem.from_parent(self, name=f"RUN@{number}", command=line[len("// RUN:"):].strip())
+
+
+class MlirRunItem(pytest.Item):
+    def __init__(self, *, command: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.command = command
+
+    def runtest(self) -> None:
+        from filecheck.matcher import Matcher
+        from filecheck.options import parse_argv_options
+
+        from onnxforge.cli.forgec import main as forgec
+
+        producer, _, checker = (part.strip() for part in self.command.partition("|"))
+        producer_args = [str(self.path) if a == "%s" else a for a in shlex.split(producer)]
+        checker_args = [str(self.path) if a == "%s" else a for a in shlex.split(checker)]
+        assert producer_args[0] == "forgec" and checker_args[0] == "filecheck", self.command
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = forgec(producer_args[1:])
+        assert code == 0, f"forgec exited {code}: {err.getvalue()}"
+        with tempfile.NamedTemporaryFile("w", suffix=".mlir", delete=False) as handle:
+            handle.write(out.getvalue())
+        report = io.StringIO()
+        matcher = Matcher.from_opts(parse_argv_options(["filecheck", *checker_args[1:], "--input-file", handle.name]))
+        matcher.stderr = report
+        code = matcher.run()
+        Path(handle.name).unlink()
+        if code != 0:
+            raise AssertionError(f"filecheck failed:\n{report.getvalue()}\n--- forgec output ---\n{out.getvalue()}")
+
+    def reportinfo(self):  # type: ignore[no-untyped-def]
+        return self.path, 0, f"{self.path.name}: {self.command}"

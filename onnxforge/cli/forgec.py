@@ -1,7 +1,8 @@
-"""``forgec``: compile an ONNX model with a named pipeline, optionally verified with onnxruntime.
+"""``forgec``: compile an ONNX model through the onnxforge IR, optionally verified with onnxruntime.
 
-    forgec MODEL.onnx -o OUT.onnx [--pipeline=none] [--verify]
+    forgec MODEL.onnx -o OUT.onnx [--pipeline=cleanup | --passes=a,b{opt=v}] [--verify]
     forgec MODEL.onnx --emit=ir [--print-weights] [-o OUT.mlir]
+    forgec --list-passes
 
 Errors are one line on stderr and a non-zero exit (1: bad input or request,
 3: verification failed, 70: internal error); no output file is left behind.
@@ -24,14 +25,31 @@ def _parser() -> argparse.ArgumentParser:
     from onnxforge.transforms.pipelines import PIPELINES
 
     parser = argparse.ArgumentParser(prog="forgec", description="Compile an ONNX model through the onnxforge IR.")
-    parser.add_argument("model", help="input .onnx file (never modified); or .mlir textual IR")
+    parser.add_argument("model", nargs="?", help="input .onnx file (never modified), or .mlir textual IR")
     parser.add_argument("-o", "--output", help="output file (.onnx, or the IR text with --emit=ir; default stdout for IR)")
-    parser.add_argument("--pipeline", default="none", help=f"named pipeline ({', '.join(PIPELINES)}); default none")
+    parser.add_argument("--pipeline", default="none", help=f"named pipeline: {', '.join(PIPELINES)} (default none)")
+    parser.add_argument("--passes", help="explicit pass list instead of a pipeline, e.g. onnx-eliminate-dead,onnx-cse")
+    parser.add_argument("--list-passes", action="store_true", help="list every pass with its summary and class, then exit")
+    parser.add_argument("--load-pass-plugin", action="append", default=[], metavar="FILE.py", help="load passes from a Python file")
     parser.add_argument("--emit", choices=["onnx", "ir"], default="onnx", help="write the ONNX model (default) or the IR")
     parser.add_argument("--print-weights", action="store_true", help="print weight bytes in IR instead of 'elided'")
+    parser.add_argument("--split-input-file", action="store_true",
+                        help="(.mlir input) compile each '// -----' separated chunk on its own; outputs joined the same way")
     parser.add_argument("--verify", action="store_true", help="check the result against the input with onnxruntime")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random verification inputs")
-    parser.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE", help="bind a symbolic dim for --verify")
+    parser.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE", help="bind a symbolic dim for verification")
+    observe = parser.add_argument_group("observability (MLIR-style; IR goes to stderr)")
+    observe.add_argument("--print-ir-after-all", action="store_true")
+    observe.add_argument("--print-ir-before", default="", metavar="PASS,...", help="print the IR before these passes")
+    observe.add_argument("--print-ir-after", default="", metavar="PASS,...", help="print the IR after these passes")
+    observe.add_argument("--print-ir-after-change", action="store_true", help="print the IR after each pass that changed it")
+    observe.add_argument("--ir-dump-dir", type=Path, help="write the IR of every stage to DIR/NN-<pass>.mlir")
+    observe.add_argument("--time-passes", action="store_true")
+    observe.add_argument("--pass-statistics", action="store_true", help="rewrites per pattern, ops before/after each pass")
+    observe.add_argument("--verify-each", action="store_true", help="onnxruntime check after every pass at its accuracy class")
+    observe.add_argument("--bisect-limit", type=int, metavar="N", help="perform only the first N rewrites (opt-bisect)")
+    observe.add_argument("--reproducer", type=Path, default=Path("forgec-reproducer.mlir"),
+                         help="where a failing pass writes its reproducer (default ./forgec-reproducer.mlir)")
     external = parser.add_mutually_exclusive_group()
     external.add_argument("--external-data", dest="external", action="store_true", default=None,
                           help="write weights to OUT.onnx.data (default: when the input had external data or > 2 GiB)")
@@ -57,15 +75,73 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _list_passes() -> int:
+    from onnxforge.passmanager import all_passes
+    from onnxforge.transforms.pipelines import PIPELINES
+
+    print("passes:")
+    for name, cls in all_passes().items():
+        print(f"  {name:36s} class {int(cls.accuracy)}  {cls.summary}")
+    print("pipelines:")
+    for name, pipeline in PIPELINES.items():
+        print(f"  {name:36s} {pipeline.summary}{' (to a fixed point)' if pipeline.fixed_point else ''}")
+    return 0
+
+
+def _instrumentation(args: argparse.Namespace, reference: Path | None):  # type: ignore[no-untyped-def]
+    from onnxforge.passmanager.manager import Instrumentation
+
+    verify_each = None
+    if args.verify_each:
+        if reference is None:
+            raise ForgeError("--verify-each needs an .onnx input to compare against")
+        from onnxforge.backends.onnx_export import to_model_proto
+        from onnxforge.backends.ort import verify
+
+        dims = _dims(args.dim)
+
+        def verify_each(module, pass_):  # type: ignore[no-untyped-def]
+            report = verify(reference, to_model_proto(module), seed=args.seed, dims=dims)
+            if pass_.accuracy == 0:
+                return None if report.identical else report.summary()
+            return None if report.within(pass_.accuracy.tolerance) else report.summary()
+
+    split = lambda text: frozenset(t for t in text.split(",") if t)  # noqa: E731
+    return Instrumentation(
+        print_ir_before=split(args.print_ir_before),
+        print_ir_after=split(args.print_ir_after),
+        print_ir_after_all=args.print_ir_after_all,
+        print_ir_after_change=args.print_ir_after_change,
+        print_weights=args.print_weights,
+        ir_dump_dir=args.ir_dump_dir,
+        time_passes=args.time_passes,
+        pass_statistics=args.pass_statistics,
+        bisect_limit=args.bisect_limit,
+        verify_each=verify_each,
+        reproducer=args.reproducer,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    from onnxforge.compiler import compile_loaded, to_ir, verify_ir
+    from onnxforge.passmanager import load_plugin
+
+    for plugin in args.load_pass_plugin:
+        load_plugin(plugin)
+    if args.list_passes:
+        return _list_passes()
+    if args.model is None:
+        raise ForgeError("no input model given")
+
+    from onnxforge.backends.onnx_export import export_model
+    from onnxforge.backends.writer import write_model
+    from onnxforge.compiler import optimize, to_ir, verify_ir
     from onnxforge.frontend.loader import load
     from onnxforge.ir.text import parse_ir, print_ir
-    from onnxforge.transforms.pipelines import resolve, run_pipeline
+    from onnxforge.transforms.pipelines import pass_manager
 
     source = Path(args.model)
     output = Path(args.output) if args.output else None
-    resolve(args.pipeline)
+    pass_manager(args.pipeline, args.passes)  # reject a bad pipeline before any work
     if output is not None:
         if _same_file(source, output) or output.resolve() == source.resolve():
             raise ForgeError(f"{output}: refusing to overwrite the input model")
@@ -76,19 +152,21 @@ def run(args: argparse.Namespace) -> int:
     if args.emit == "onnx" and output is None:
         raise ForgeError("no output file: give -o OUT.onnx (or --emit=ir to print the IR)")
 
+    if args.split_input_file:
+        return _run_split(args, source, output)
+    start = time.perf_counter()
     if source.suffix == ".mlir":
         if not source.is_file():
             raise ForgeError(f"{source}: no such file")
         module = parse_ir(source.read_text(), str(source))
         verify_ir(module, f"{source}")
-        run_pipeline(module, args.pipeline)
-        loaded = None
+        loaded, protected = None, [source]
     else:
         loaded = load(source)
+        module = to_ir(loaded)
+        protected = loaded.source_files
+    optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None))
     if args.emit == "ir":
-        if loaded is not None:
-            module = to_ir(loaded)
-            run_pipeline(module, args.pipeline)
         text = print_ir(module, weights=args.print_weights)
         if output is None:
             sys.stdout.write(text)
@@ -96,31 +174,64 @@ def run(args: argparse.Namespace) -> int:
             _write_text_atomically(output, text)
         return 0
 
-    from onnxforge.backends.onnx_export import export_model
-    from onnxforge.backends.writer import write_model
-
-    start = time.perf_counter()
-    exported = compile_loaded(loaded).exported if loaded is not None else export_model(module)
-    protected = loaded.source_files if loaded is not None else [source]
+    exported = export_model(module)
     written = write_model(exported, output, external_data=args.external, protected=protected)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
     print(f"forgec: wrote {', '.join(map(str, written))} ({len(exported.proto.graph.node)} nodes, {elapsed:.2f} s)", file=sys.stderr)
     if args.verify:
         if loaded is None:
             raise ForgeError("--verify needs an .onnx input to compare against")
-        from onnxforge.backends.ort import verify
+        return _verify(args, source, output, written)  # type: ignore[arg-type]
+    return 0
 
-        try:
-            report = verify(source, output, seed=args.seed, dims=_dims(args.dim))  # type: ignore[arg-type]
-        except ForgeError as err:
-            _remove(written)
-            raise ForgeError(f"cannot verify (output removed): {err}") from None
-        dims = ", ".join(f"{k}={v}" for k, v in report.dims.items())
-        if not report.identical:
-            _remove(written)
-            print(f"forgec: error: verification failed ({dims}): {report.summary()}; output removed", file=sys.stderr)
-            return EXIT_VERIFY
-        print(f"forgec: verified with onnxruntime ({dims or 'static shapes'}): {report.summary()}", file=sys.stderr)
+
+SPLIT_MARKER = "// -----"
+
+
+def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> int:
+    """MLIR's -split-input-file: one module per chunk, each run through the passes (for IR tests)."""
+    from onnxforge.compiler import optimize, verify_ir
+    from onnxforge.ir.text import parse_ir, print_ir
+
+    if source.suffix != ".mlir" or args.emit != "ir":
+        raise ForgeError("--split-input-file takes an .mlir input and --emit=ir")
+    if not source.is_file():
+        raise ForgeError(f"{source}: no such file")
+    outputs = []
+    for index, chunk in enumerate(source.read_text().split(SPLIT_MARKER)):
+        if not chunk.strip() or all(not line.strip() or line.lstrip().startswith("//") for line in chunk.splitlines()):
+            continue
+        module = parse_ir(chunk, f"{source} (chunk {index})")
+        verify_ir(module, f"{source} (chunk {index})")
+        optimize(module, args.pipeline, args.passes, _instrumentation(args, None))
+        outputs.append(print_ir(module, weights=args.print_weights))
+    text = f"{SPLIT_MARKER}\n".join(outputs)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_text_atomically(output, text)
+    return 0
+
+
+def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[Path]) -> int:
+    from onnxforge.backends.ort import verify
+    from onnxforge.passmanager import get_pass
+    from onnxforge.transforms.pipelines import parse_passes, resolve
+
+    spec = args.passes if args.passes is not None else resolve(args.pipeline).passes
+    accuracy = max((get_pass(p.name).accuracy for p in parse_passes(spec)), default=0)
+    try:
+        report = verify(source, output, seed=args.seed, dims=_dims(args.dim))
+    except ForgeError as err:
+        _remove(written)
+        raise ForgeError(f"cannot verify (output removed): {err}") from None
+    dims = ", ".join(f"{k}={v}" for k, v in report.dims.items())
+    passed = report.identical if accuracy == 0 else report.within(accuracy.tolerance)  # type: ignore[union-attr]
+    if not passed:
+        _remove(written)
+        print(f"forgec: error: verification failed ({dims}): {report.summary()}; output removed", file=sys.stderr)
+        return EXIT_VERIFY
+    print(f"forgec: verified with onnxruntime ({dims or 'static shapes'}): {report.summary()}", file=sys.stderr)
     return 0
 
 

@@ -1,1 +1,1 @@
-"""Passes (one module each) and the named pipelines."""
+"""The passes, one module each (discovered by the registry), and the named pipelines."""

@@ -1,37 +1,69 @@
-"""Named pipelines are data: a name maps to a pass-pipeline string in xDSL's syntax."""
+"""Named pipelines are data: a name maps to a pass list in xDSL's syntax (``a,b{opt=v}``).
+
+A fixed-point pipeline repeats its passes until none changes anything.
+"""
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import PassPipeline
+from dataclasses import dataclass
+
+from xdsl.utils.arg_spec import parse_pipeline
 
 from onnxforge.errors import ForgeError
+from onnxforge.passmanager.base import ForgePass
+from onnxforge.passmanager.manager import PassManager
+from onnxforge.passmanager.registry import get_pass
 
-PIPELINES: dict[str, str] = {
-    "none": "",
+
+@dataclass(frozen=True)
+class Pipeline:
+    passes: str
+    summary: str
+    fixed_point: bool = False
+
+
+PIPELINES: dict[str, Pipeline] = {
+    "none": Pipeline("", "import and export only"),
+    "cleanup": Pipeline(
+        "onnx-eliminate-dead",
+        "lossless cleanup, constant folding and shape-chain simplification, to a fixed point",
+        fixed_point=True,
+    ),
 }
-"""Pipeline name → pass list (``name{opt=value},name2``); ``none`` imports and exports only."""
-
-PASSES: dict[str, type] = {}
-"""Registered passes by name (filled as passes are added)."""
 
 
-def resolve(pipeline: str) -> str:
-    """The pass list of a named pipeline (or of a pass list given directly)."""
+def parse_passes(spec: str) -> list[ForgePass]:
+    """Pass instances for a pass list such as ``onnx-eliminate-dead,onnx-fold-constants{max-bytes=1024}``."""
+    if not spec.strip():
+        return []
+    try:
+        specs = list(parse_pipeline(spec))
+    except Exception as err:  # the spec lexer raises plain ValueErrors
+        raise ForgeError(f"cannot parse pass list {spec!r}: {str(err).splitlines()[0]}") from None
+    passes = []
+    for item in specs:
+        cls = get_pass(item.name)
+        try:
+            passes.append(cls.from_pass_spec(item))
+        except Exception as err:
+            raise ForgeError(f"pass {item.name}: bad options: {err}") from None
+    return passes
+
+
+def resolve(pipeline: str) -> Pipeline:
     if pipeline in PIPELINES:
         return PIPELINES[pipeline]
     raise ForgeError(f"unknown pipeline {pipeline!r} (known: {', '.join(sorted(PIPELINES))})")
 
 
-def run_pipeline(module: ModuleOp, pipeline: str) -> None:
-    """Run a named pipeline on the module in place."""
-    spec = resolve(pipeline)
-    if not spec:
-        return
-    from onnxforge.ir.context import make_context
+def pass_manager(pipeline: str | None = "none", passes: str | None = None) -> PassManager:
+    """The pass manager for a named pipeline, or for an explicit pass list (which wins)."""
+    if passes is not None:
+        return PassManager(parse_passes(passes), fixed_point=False, spec=passes)
+    named = resolve(pipeline or "none")
+    return PassManager(parse_passes(named.passes), fixed_point=named.fixed_point, spec=named.passes)
 
-    try:
-        pipeline_obj = PassPipeline.parse_spec({k: (lambda v=v: v) for k, v in PASSES.items()}, spec)
-    except ValueError as err:
-        raise ForgeError(str(err)) from None
-    pipeline_obj.apply(make_context(), module)
+
+def run_pipeline(module, pipeline: str = "none") -> None:  # type: ignore[no-untyped-def]
+    """Run a named pipeline on the module in place, without instrumentation."""
+    pass_manager(pipeline).run(module)

@@ -1,0 +1,98 @@
+"""What a pass is: an xDSL ``ModulePass`` with a summary, an accuracy class and statistics.
+
+Passes hold no state across runs. Everything a run accumulates — rewrites per
+pattern, the opt-bisect budget, the failing op — lives in a ``RunState`` that
+the pass manager installs for the duration of a pipeline (a context variable,
+so passes also run under plain ``xdsl-opt`` with a default state).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import enum
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+
+
+class Accuracy(enum.IntEnum):
+    """How far a pass may move outputs; verification uses the class's tolerance."""
+
+    LOSSLESS = 0
+    """Class 0: outputs bit-identical."""
+    FLOAT_BOUNDED = 1
+    """Class 1: float rounding differences only (reassociation, fused kernels)."""
+    EMPIRICAL = 2
+    """Class 2: structural changes verified empirically across a corpus."""
+
+    @property
+    def tolerance(self) -> float:
+        """Max absolute output difference ``--verify-each`` accepts (0: bit-identical)."""
+        return {0: 0.0, 1: 1e-4, 2: 1e-3}[int(self)]
+
+
+@dataclass
+class RunState:
+    """What one pipeline run accumulates; installed by the pass manager."""
+
+    bisect_limit: int | None = None
+    """Stop rewriting after this many rewrites in the whole run (LLVM opt-bisect)."""
+    rewrites: int = 0
+    statistics: Counter[str] = field(default_factory=Counter)
+    """``pass/pattern`` → rewrites applied."""
+    last_rewrite: str = ""
+    """``pass/pattern @ node`` of the latest rewrite, for bisection reports."""
+    failure: tuple[str, Operation, BaseException] | None = None
+    """(pattern, op, error) of a pattern that raised."""
+    changed: bool = False
+    """Set by a pass that changed the IR outside the pattern driver."""
+    warnings: list[str] = field(default_factory=list)
+
+    def allow_rewrite(self) -> bool:
+        return self.bisect_limit is None or self.rewrites < self.bisect_limit
+
+    def record(self, key: str, where: str = "") -> None:
+        self.rewrites += 1
+        self.statistics[key] += 1
+        self.last_rewrite = f"{key} @ {where}" if where else key
+
+
+_STATE: contextvars.ContextVar[RunState | None] = contextvars.ContextVar("onnxforge_run_state", default=None)
+
+
+def current_state() -> RunState:
+    """The state of the running pipeline (a throwaway one outside the pass manager)."""
+    state = _STATE.get()
+    return state if state is not None else RunState()
+
+
+@contextlib.contextmanager
+def run_state(state: RunState) -> Iterator[RunState]:
+    token = _STATE.set(state)
+    try:
+        yield state
+    finally:
+        _STATE.reset(token)
+
+
+@dataclass(frozen=True)
+class ForgePass(ModulePass):
+    """Base of onnxforge passes. Subclasses set ``name`` (``dialect-verb-object``), ``summary``
+    and ``accuracy``, and implement ``run`` (or use ``PatternPass``)."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str] = ""
+    accuracy: ClassVar[Accuracy] = Accuracy.LOSSLESS
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.run(op, current_state())
+
+    def run(self, module: ModuleOp, state: RunState) -> None:
+        raise NotImplementedError(f"pass {self.name} implements neither run() nor patterns()")
