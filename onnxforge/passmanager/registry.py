@@ -19,6 +19,8 @@ from onnxforge.errors import ForgeError
 from onnxforge.passmanager.base import ForgePass
 
 _PASSES: dict[str, type[ForgePass]] = {}
+_PLUGINS: dict[Path, list[str]] = {}
+"""Plugin files already loaded (resolved path → the passes they registered)."""
 _LOADED_BUILTINS = False
 _NOT_PASS_MODULES = {"pipelines"}
 
@@ -54,6 +56,8 @@ def load_plugin(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise ForgeError(f"{path}: no such pass plugin file")
+    if path.resolve() in _PLUGINS:
+        return _PLUGINS[path.resolve()]
     before = set(_PASSES)
     spec = importlib.util.spec_from_file_location(f"onnxforge_plugin_{path.stem}", path)
     if spec is None or spec.loader is None:
@@ -69,6 +73,7 @@ def load_plugin(path: str | Path) -> list[str]:
     added = sorted(set(_PASSES) - before)
     if not added:
         raise ForgeError(f"{path}: the plugin registered no pass (decorate ForgePass subclasses with @register)")
+    _PLUGINS[path.resolve()] = added
     return added
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.utils.arg_spec import parse_pipeline
+from xdsl.utils.exceptions import ArgSpecParseError
 
 from onnxforge.errors import ForgeError
 from onnxforge.passmanager.base import ForgePass
@@ -38,8 +39,9 @@ def parse_passes(spec: str) -> list[ForgePass]:
         return []
     try:
         specs = list(parse_pipeline(spec))
-    except Exception as err:  # the spec lexer raises plain ValueErrors
-        raise ForgeError(f"cannot parse pass list {spec!r}: {str(err).splitlines()[0]}") from None
+    except (ValueError, ArgSpecParseError) as err:  # ArgSpecParseError is a BaseException in xDSL 0.74
+        detail = " ".join(line.strip() for line in str(err).splitlines()[-1:])
+        raise ForgeError(f"cannot parse pass list {spec!r}: {detail}") from None
     passes = []
     for item in specs:
         cls = get_pass(item.name)

@@ -1,0 +1,12 @@
+"""The shape rules, one module per op family; importing this package registers them all."""
+
+from onnxforge.shapes.rules import (  # noqa: F401
+    conv,
+    elementwise,
+    indexing,
+    matmul,
+    misc,
+    normalization,
+    reduce,
+    shape_ops,
+)

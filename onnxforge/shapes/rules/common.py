@@ -1,0 +1,36 @@
+"""Helpers several rule families share: broadcasting shapes, passing a shape through."""
+
+from __future__ import annotations
+
+from onnxforge.shapes import dims
+from onnxforge.shapes.context import Ctx
+from onnxforge.shapes.dims import Dim
+
+INT64, INT32, BOOL, FLOAT = 7, 6, 9, 1
+
+
+def broadcast_shapes(shapes: list[tuple[Dim, ...] | None]) -> tuple[Dim, ...] | None:
+    """Multidirectional (numpy) broadcasting of ranked shapes, right-aligned."""
+    if any(s is None for s in shapes):
+        return None
+    rank = max(len(s) for s in shapes)  # type: ignore[arg-type]
+    out: list[Dim] = []
+    for axis in range(rank):
+        dim: Dim = 1
+        for s in shapes:
+            offset = axis - (rank - len(s))  # type: ignore[arg-type]
+            if offset >= 0:
+                dim = dims.broadcast(dim, s[offset])  # type: ignore[index]
+        out.append(dim)
+    return tuple(out)
+
+
+def first_elem(ctx: Ctx, *indices: int) -> int | None:
+    for i in indices or range(ctx.n_in):
+        if ctx.has(i) and ctx.elem(i):
+            return ctx.elem(i)
+    return None
+
+
+def same_as_input(ctx: Ctx, i: int = 0, out: int = 0, elem: int | None = None) -> None:
+    ctx.set(out, shape=ctx.shape(i), elem=elem or ctx.elem(i))
