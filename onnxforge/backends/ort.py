@@ -1,5 +1,11 @@
 """Verification with onnxruntime: run the original and the result on the same inputs, compare.
 
+Sessions for verification run with onnxruntime's graph optimizations off, so
+the comparison is between the two models' functions, not between the fusion
+choices onnxruntime makes for each (a graph with more known shapes gets other
+kernels, and float results that differ in the last bit). Latency measurement
+turns them on.
+
 Inputs are generated from the *original* model's input types: every symbolic
 dim name is bound to one value across all inputs; an integer input that feeds
 a Gather as indices gets ids in the range of the table it indexes (token ids);
@@ -55,8 +61,10 @@ class VerifyReport:
         return "; ".join(lines)
 
 
-def session(model: ModelSource, threads: int = 2) -> ort.InferenceSession:
+def session(model: ModelSource, threads: int = 2, optimize: bool = False) -> ort.InferenceSession:
     options = ort.SessionOptions()
+    if not optimize:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
@@ -125,8 +133,8 @@ def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = 
     return feeds, bound
 
 
-def run(model: ModelSource, feeds: dict[str, np.ndarray], threads: int = 2) -> dict[str, np.ndarray]:
-    sess = session(model, threads)
+def run(model: ModelSource, feeds: dict[str, np.ndarray], threads: int = 2, optimize: bool = False) -> dict[str, np.ndarray]:
+    sess = session(model, threads, optimize)
     names = [o.name for o in sess.get_outputs()]
     try:
         values = sess.run(names, feeds)

@@ -26,7 +26,7 @@ class GiveUp(Exception):
 class Ctx:
     """One op under inference. Inputs are read positionally (schema order, absent ones ``None``)."""
 
-    __slots__ = ("op", "facts", "ins", "outs")
+    __slots__ = ("facts", "ins", "op", "outs")
 
     def __init__(self, op: Operation, facts: ShapeFacts) -> None:
         self.op = op

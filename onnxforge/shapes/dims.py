@@ -5,9 +5,10 @@ A ``Dim`` is an ``int`` (static), a sympy expression (symbolic) or ``None``
 folding trusts these results, so a wrong dim is a miscompile while an unknown
 one only costs an optimisation.
 
-Expressions stay canonical by construction: only ``+``, ``*`` and exact
-division by constants or factors are built, which sympy puts in its automatic
-canonical form; ``simplify()`` (~15 ms) is never called. Results that are
+Expressions stay canonical by construction: only ``+``, ``*``, exact
+division by constants or factors, and ``Min``/``Max`` (a slice of a fixed
+table up to a symbolic end, ``Min(64, sequence)``) are built, which sympy puts
+in its automatic canonical form; ``simplify()`` (~15 ms) is never called. Results that are
 integers are plain Python ``int`` so static dims never pay for sympy.
 
 Symbols are interned by name in one table, so the same ``dim_param`` is the
@@ -219,6 +220,19 @@ def dmin(a: Dim, b: Dim) -> Dim:
     return a if order else b
 
 
+def dim_min(a: Dim, b: Dim) -> Dim:
+    """The symbolic ``Min(a, b)`` (sympy evaluates it away where it can decide)."""
+    if a is None or b is None:
+        return None
+    return norm(sympy.Min(sympy.sympify(a), sympy.sympify(b)))
+
+
+def dim_max(a: Dim, b: Dim) -> Dim:
+    if a is None or b is None:
+        return None
+    return norm(sympy.Max(sympy.sympify(a), sympy.sympify(b)))
+
+
 def is_positive(a: Dim) -> bool:
     """Provably > 0 (a size that cannot be a Reshape's 0 or -1)."""
     if a is None:
@@ -250,7 +264,24 @@ def broadcast(a: Dim, b: Dim) -> Dim:
         return b
     if type(a) is int:
         return a
+    if _one_when_one(a, b):
+        return b
+    if _one_when_one(b, a):
+        return a
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _one_when_one(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """``b`` is a symbol and ``a`` is 1 whenever ``b`` is: then broadcasting a with b gives b.
+
+    (If b is 1 the result is a, which is then 1 = b; otherwise a valid model
+    has a equal to b or 1, and the result is b.) This is what resolves
+    ``Min(64, sequence)`` against ``sequence``.
+    """
+    if not b.is_Symbol:
+        return False
+    return a.xreplace({b: sympy.Integer(1)}) == 1
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -301,7 +332,7 @@ def _parse_expression(text: str) -> Dim:
     coded = re.sub(pattern, placeholder, text)
     try:
         expr = sympy.parse_expr(coded, local_dict=local, evaluate=True)
-    except Exception:  # not an expression: an opaque dim name
+    except Exception:  # noqa: BLE001  (sympy raises many kinds) not an expression: an opaque dim name
         return symbol(text)
     if not isinstance(expr, sympy.Expr):
         return symbol(text)

@@ -87,7 +87,7 @@ def _infer_block(block: Block, facts: ShapeFacts, top: bool) -> None:
                 rule(ctx)
             except GiveUp:
                 ctx.outs = [Info() for _ in op.results]
-            except Exception as err:  # a bug in a rule must not take the compiler down
+            except Exception as err:  # noqa: BLE001  a bug in a rule must not take the compiler down
                 facts.failures.append((op.name, f"{type(err).__name__}: {err}"))
                 ctx.outs = [Info() for _ in op.results]
         for result, info in zip(op.results, ctx.outs):

@@ -23,7 +23,7 @@ CONST_LIMIT = 4096
 class Info:
     """Facts about one value; every field may be ``None`` (unknown)."""
 
-    __slots__ = ("elem", "shape", "value", "const")
+    __slots__ = ("const", "elem", "shape", "value")
 
     def __init__(
         self,

@@ -26,7 +26,7 @@ class Pipeline:
 PIPELINES: dict[str, Pipeline] = {
     "none": Pipeline("", "import and export only"),
     "cleanup": Pipeline(
-        "onnx-eliminate-dead",
+        "onnx-simplify-shape-chains,onnx-eliminate-dead",
         "lossless cleanup, constant folding and shape-chain simplification, to a fixed point",
         fixed_point=True,
     ),

@@ -6,6 +6,7 @@ from onnxforge.shapes.rules import (  # noqa: F401
     indexing,
     matmul,
     misc,
+    nn,
     normalization,
     reduce,
     shape_ops,

@@ -16,12 +16,7 @@ from onnxforge.shapes.registry import rule
 from onnxforge.shapes.rules.common import BOOL, broadcast_shapes, first_elem, same_as_input
 from onnxforge.shapes.values import BINARY, elementwise, truth
 
-_UNARY = """Abs Abs_v1 Acos Acosh Asin Asinh Atan Atanh Ceil Ceil_v1 Cos Cosh Elu Elu_v1 Erf Exp Exp_v1
-Floor Floor_v1 Gelu HardSigmoid HardSigmoid_v1 HardSwish Hardmax LeakyRelu LeakyRelu_v1 Log Log_v1
-LogSoftmax LpNormalization Mish Neg Neg_v1 Reciprocal Reciprocal_v1 Relu Relu_v1 Round Selu Selu_v1
-Shrink Sigmoid Sigmoid_v1 Sign Sin Sinh Softmax Softplus Softsign Sqrt Sqrt_v1 Tan Tanh Tanh_v1
-ThresholdedRelu Celu Identity Not BitwiseNot Clip Clip_v1 Clip_v6 CumSum Trilu
-MeanVarianceNormalization LRN Swish""".split()
+_UNARY = ["Abs", "Abs_v1", "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Ceil", "Ceil_v1", "Cos", "Cosh", "Elu", "Elu_v1", "Erf", "Exp", "Exp_v1", "Floor", "Floor_v1", "Gelu", "HardSigmoid", "HardSigmoid_v1", "HardSwish", "Hardmax", "LeakyRelu", "LeakyRelu_v1", "Log", "Log_v1", "LogSoftmax", "LpNormalization", "Mish", "Neg", "Neg_v1", "Reciprocal", "Reciprocal_v1", "Relu", "Relu_v1", "Round", "Selu", "Selu_v1", "Shrink", "Sigmoid", "Sigmoid_v1", "Sign", "Sin", "Sinh", "Softmax", "Softplus", "Softsign", "Sqrt", "Sqrt_v1", "Tan", "Tanh", "Tanh_v1", "ThresholdedRelu", "Celu", "Identity", "Not", "BitwiseNot", "Clip", "Clip_v1", "Clip_v6", "CumSum", "Trilu", "MeanVarianceNormalization", "LRN", "Swish"]
 
 
 @rule(*_UNARY)
@@ -61,8 +56,7 @@ def dropout(ctx: Ctx) -> None:
 
 
 _COMPARE = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"}
-_BROADCAST = """Add Sub Mul Div Pow Mod Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor
-BitShift BitwiseAnd BitwiseOr BitwiseXor Max Min Sum Mean""".split()
+_BROADCAST = ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "Max", "Min", "Sum", "Mean"]
 
 
 @rule(*_BROADCAST)

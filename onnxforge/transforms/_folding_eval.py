@@ -1,0 +1,379 @@
+"""Compile-time evaluation of one ONNX op on constant inputs, for ``onnx-fold-constants``.
+
+``evaluate`` runs an op on numpy arrays and returns one array per result, or
+raises ``CannotFold`` with a short reason (it becomes a pass statistic). The
+hot, simple ops of shape arithmetic and data movement have numpy paths whose
+results are exact by construction (integer arithmetic, copies, casts numpy
+does as ONNX specifies); everything else goes through onnx's reference
+evaluator on a one-node model, whose result dtype and static shape are
+checked against onnx shape inference so that a reference-evaluator quirk is
+a skipped fold, never a wrong type in the model.
+
+Inputs are read-only zero-copy views of the weights; nothing here writes to
+them, and no path turns a tensor into Python numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+from xdsl.ir import Operation
+
+from onnxforge.dialects.onnx.attributes import attr_to_proto
+from onnxforge.dialects.onnx.base import OnnxOp, RefAttr
+from onnxforge.dialects.onnx.generated import ConstantOp
+from onnxforge.ir.tensor import TensorValue
+from onnxforge.ir.types import NoneType
+
+Arrays = list[np.ndarray | None]
+"""One array per operand; None for an absent optional input."""
+
+
+class CannotFold(Exception):
+    """The op cannot be evaluated at compile time; the message is the reason (a statistic key)."""
+
+
+# --- onnx.Constant -------------------------------------------------------------
+
+
+def constant_value(op: ConstantOp) -> TensorValue:
+    """The tensor an ``onnx.Constant`` produces; its ``value`` keeps its buffer (no copy)."""
+    props = op.properties
+    if any(isinstance(p, RefAttr) for p in props.values()):
+        raise CannotFold("Constant refers to a function attribute")
+    if op.value is not None:
+        return op.value.value  # type: ignore[union-attr]
+    if op.sparse_value is not None:
+        raise CannotFold("sparse Constant")
+    (name, prop), = props.items()
+    proto = attr_to_proto(name, prop, op.SIGNATURE.attribute(name).kind)  # type: ignore[union-attr]
+    array = {
+        "value_float": lambda: np.array(proto.f, dtype=np.float32),
+        "value_floats": lambda: np.array(proto.floats, dtype=np.float32),
+        "value_int": lambda: np.array(proto.i, dtype=np.int64),
+        "value_ints": lambda: np.array(proto.ints, dtype=np.int64),
+        "value_string": lambda: np.array(proto.s, dtype=object),
+        "value_strings": lambda: np.array(list(proto.strings), dtype=object),
+    }[name]()
+    return TensorValue.from_numpy(array, TensorProto.STRING if array.dtype == object else None)
+
+
+# --- size estimates for generators ---------------------------------------------
+
+
+def estimated_bytes(op: OnnxOp, inputs: Arrays) -> int | None:
+    """Bytes of the result of an op that makes a big tensor from tiny inputs, before running it
+    (so that Expand/Tile/ConstantOfShape/Range to megabytes never allocate); None if unknown."""
+    try:
+        estimate = _ESTIMATES.get(op.SIGNATURE.op_type)
+        return None if estimate is None else estimate(op, inputs)
+    except Exception:
+        return None
+
+
+def _constant_of_shape_bytes(op: OnnxOp, inputs: Arrays) -> int:
+    value = op.properties.get("value")
+    itemsize = value.value.numpy().itemsize if value is not None else 4  # type: ignore[union-attr]
+    return math.prod(int(d) for d in inputs[0].reshape(-1)) * itemsize  # type: ignore[union-attr]
+
+
+def _expand(op: OnnxOp, inputs: Arrays) -> int:
+    data, shape = inputs[0], inputs[1]
+    out = np.broadcast_shapes(data.shape, tuple(int(d) for d in shape.reshape(-1)))  # type: ignore[union-attr]
+    return math.prod(out) * data.itemsize  # type: ignore[union-attr]
+
+
+def _tile(op: OnnxOp, inputs: Arrays) -> int:
+    data, repeats = inputs[0], inputs[1]
+    return data.size * math.prod(int(r) for r in repeats.reshape(-1)) * data.itemsize  # type: ignore[union-attr]
+
+
+def _range(op: OnnxOp, inputs: Arrays) -> int:
+    start, limit, delta = (np.asarray(x).reshape(()).item() for x in inputs[:3])  # type: ignore[union-attr]
+    return max(math.ceil((limit - start) / delta), 0) * inputs[0].itemsize  # type: ignore[union-attr]
+
+
+_ESTIMATES: dict[str, Callable[[OnnxOp, Arrays], int]] = {
+    "ConstantOfShape": _constant_of_shape_bytes,
+    "Expand": _expand,
+    "Tile": _tile,
+    "Range": _range,
+}
+
+
+# --- evaluation ----------------------------------------------------------------
+
+
+def evaluate(op: OnnxOp, inputs: Arrays, opset: int) -> list[np.ndarray]:
+    """The op's results on constant inputs (one array per result; absent results are not asked
+    for and come back as empty placeholders that callers skip)."""
+    fast = _FAST.get(op.SIGNATURE.op_type)
+    if fast is not None:
+        result = fast(op, inputs, opset)
+        if result is not None:
+            return [result]
+    return _reference(op, inputs, opset)
+
+
+def _attrs(op: Operation) -> dict[str, object]:
+    """Properties as plain Python values (ints, floats, int lists) for the numpy paths."""
+    out: dict[str, object] = {}
+    for name, prop in op.properties.items():
+        if isinstance(prop, RefAttr):
+            raise CannotFold("attribute refers to a function attribute")
+        proto = attr_to_proto(name, prop, op.SIGNATURE.attribute(name).kind)  # type: ignore[attr-defined, union-attr]
+        out[name] = helper.get_attribute_value(proto)
+    return out
+
+
+def _axes(value: np.ndarray | Sequence[int] | None, rank: int) -> list[int] | None:
+    if value is None:
+        return None
+    return [int(a) + rank if int(a) < 0 else int(a) for a in np.asarray(value).reshape(-1)]
+
+
+def _unsqueeze(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    data = inputs[0]
+    axes = inputs[1] if len(inputs) > 1 else _attrs(op).get("axes")
+    if data is None or axes is None:
+        return None
+    rank = data.ndim + len(np.asarray(axes).reshape(-1))
+    shape = list(data.shape)
+    for axis in sorted(_axes(axes, rank)):  # type: ignore[arg-type]
+        shape.insert(axis, 1)
+    return data.reshape(shape)
+
+
+def _squeeze(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    data = inputs[0]
+    axes = inputs[1] if len(inputs) > 1 else _attrs(op).get("axes")
+    if data is None:
+        return None
+    if axes is None:
+        return data.reshape([d for d in data.shape if d != 1])
+    drop = set(_axes(axes, data.ndim))  # type: ignore[arg-type]
+    if any(data.shape[a] != 1 for a in drop):
+        raise CannotFold("Squeeze of a dim that is not 1")
+    return data.reshape([d for i, d in enumerate(data.shape) if i not in drop])
+
+
+def _concat(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    parts = [x for x in inputs if x is not None]
+    if not parts or len({p.dtype for p in parts}) != 1:
+        return None
+    return np.concatenate(parts, axis=int(_attrs(op)["axis"]))  # type: ignore[call-overload]
+
+
+def _gather(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    data, indices = inputs[0], inputs[1]
+    if data is None or indices is None:
+        return None
+    axis = int(_attrs(op).get("axis", 0))  # type: ignore[call-overload]
+    axis += data.ndim if axis < 0 else 0
+    size = data.shape[axis]
+    if indices.size and (indices.min() < -size or indices.max() >= size):
+        raise CannotFold("Gather index out of range")
+    return np.take(data, np.where(indices < 0, indices + size, indices), axis=axis)
+
+
+def _reshape(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    data, shape = inputs[0], inputs[1]
+    if data is None or shape is None:
+        return None
+    target = [int(d) for d in shape.reshape(-1)]
+    if not _attrs(op).get("allowzero", 0):
+        target = [data.shape[i] if d == 0 else d for i, d in enumerate(target)]
+    return data.reshape(target)
+
+
+def _transpose(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    data = inputs[0]
+    if data is None:
+        return None
+    perm = _attrs(op).get("perm")
+    perm = list(reversed(range(data.ndim))) if perm is None else [int(p) for p in perm]  # type: ignore[union-attr]
+    if data.ndim == 2 and perm == [1, 0]:
+        return transpose_2d(data)
+    return np.ascontiguousarray(np.transpose(data, perm))
+
+
+def transpose_2d(data: np.ndarray, strip: int = 64) -> np.ndarray:
+    """``data.T`` as a contiguous array, copied in strips of rows: ~6x faster than numpy's
+    element-strided copy on weight matrices (768x3072 f32: 2.4 ms instead of 15 ms)."""
+    rows = data.shape[0]
+    out = np.empty(data.shape[::-1], dtype=data.dtype)
+    for start in range(0, rows, strip):
+        out[:, start:start + strip] = data[start:start + strip].T
+    return out
+
+
+def _constant_of_shape(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    shape = inputs[0]
+    if shape is None:
+        return None
+    value = op.properties.get("value")
+    fill = value.value.numpy() if value is not None else np.zeros(1, dtype=np.float32)  # type: ignore[union-attr]
+    if fill.size != 1:
+        return None
+    return np.full([int(d) for d in shape.reshape(-1)], fill.reshape(()), dtype=fill.dtype)
+
+
+def _shape(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    data = inputs[0]
+    if data is None:
+        return None
+    attrs = _attrs(op)
+    rank = data.ndim
+    start = int(attrs.get("start", 0))  # type: ignore[call-overload]
+    end = attrs.get("end")
+    start = min(max(start + rank if start < 0 else start, 0), rank)
+    stop = rank if end is None else int(end)  # type: ignore[call-overload]
+    stop = min(max(stop + rank if stop < 0 else stop, 0), rank)
+    return np.array(data.shape[start:stop], dtype=np.int64)
+
+
+_EXACT_CASTS = {np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)}
+_FLOATS = {np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)}
+
+
+def _cast(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    """Casts numpy performs exactly as ONNX does: integer/bool to anything numeric, float to
+    float; float to integer is left to the reference evaluator (out-of-range is undefined)."""
+    data = inputs[0]
+    if data is None:
+        return None
+    to = int(_attrs(op)["to"])  # type: ignore[call-overload]
+    if to in (TensorProto.STRING, TensorProto.BFLOAT16) or to > TensorProto.BFLOAT16:
+        return None
+    target = helper.tensor_dtype_to_np_dtype(to)
+    if data.dtype in _EXACT_CASTS or (data.dtype in _FLOATS and target in _FLOATS):
+        if target == np.bool_:
+            return data != 0
+        return data.astype(target)
+    return None
+
+
+def _int_binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[OnnxOp, Arrays, int], np.ndarray | None]:
+    """Elementwise integer arithmetic (shape computations); floats go to the reference path."""
+
+    def run(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+        a, b = inputs[0], inputs[1]
+        if a is None or b is None or a.dtype != b.dtype or a.dtype.kind not in "iu":
+            return None
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(a, b), dtype=a.dtype)
+
+    return run
+
+
+def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if np.any(b == 0):
+        raise CannotFold("integer division by zero")
+    quotient = np.abs(a) // np.abs(b)  # ONNX (C) integer division truncates toward zero
+    return np.where((a < 0) != (b < 0), -quotient, quotient)
+
+
+_FAST: dict[str, Callable[[OnnxOp, Arrays, int], np.ndarray | None]] = {
+    "Unsqueeze": _unsqueeze,
+    "Squeeze": _squeeze,
+    "Concat": _concat,
+    "Gather": _gather,
+    "Reshape": _reshape,
+    "Transpose": _transpose,
+    "Shape": _shape,
+    "ConstantOfShape": _constant_of_shape,
+    "Cast": _cast,
+    "Add": _int_binary(np.add),
+    "Sub": _int_binary(np.subtract),
+    "Mul": _int_binary(np.multiply),
+    "Div": _int_binary(_int_div),
+}
+"""numpy paths; a path returns None to hand the case to the reference evaluator."""
+
+
+# --- the reference evaluator ---------------------------------------------------
+
+
+def node_proto(op: OnnxOp, inputs: Arrays) -> tuple[onnx.NodeProto, list[onnx.ValueInfoProto], list[str]]:
+    """A NodeProto for the op with inputs ``i0…`` and outputs ``o0…``, its input value infos,
+    and its output names ("" for an absent output)."""
+    sig = op.SIGNATURE
+    node = onnx.NodeProto(op_type=sig.op_type, domain=sig.domain)
+    for name, prop in op.properties.items():
+        if isinstance(prop, RefAttr):
+            raise CannotFold("attribute refers to a function attribute")
+        spec = sig.attribute(name)
+        node.attribute.append(attr_to_proto(name, prop, spec.kind if spec else None))
+    names = ["" if x is None else f"i{i}" for i, x in enumerate(inputs)]
+    while names and not names[-1]:
+        names.pop()
+    node.input.extend(names)
+    infos = [
+        helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(x.dtype), x.shape)
+        for name, x in zip(names, inputs)
+        if name and x is not None
+    ]
+    outputs = ["" if isinstance(r.type, NoneType) else f"o{i}" for i, r in enumerate(op.results)]
+    trimmed = list(outputs)
+    while trimmed and not trimmed[-1]:
+        trimmed.pop()
+    node.output.extend(trimmed)
+    return node, infos, outputs
+
+
+SLOW_OPS = frozenset({
+    "AveragePool", "MaxPool", "LpPool", "MaxRoiPool", "MaxUnpool", "Conv", "ConvInteger", "ConvTranspose",
+    "DeformConv", "QLinearConv", "RNN", "GRU", "LSTM", "RoiAlign", "Col2Im", "NonMaxSuppression",
+})
+"""Ops whose reference implementations loop in Python (a 1x3x32x32 AveragePool takes ~0.1 s)."""
+SLOW_OPS_MAX_ELEMENTS = 4096
+"""Slow ops are evaluated only on inputs this small; larger ones stay ops."""
+
+
+def _reference(op: OnnxOp, inputs: Arrays, opset: int) -> list[np.ndarray]:
+    from onnx.reference import ReferenceEvaluator
+
+    if op.SIGNATURE.op_type in SLOW_OPS and sum(x.size for x in inputs if x is not None) > SLOW_OPS_MAX_ELEMENTS:
+        raise CannotFold("too slow to evaluate")
+    node, infos, outputs = node_proto(op, inputs)
+    wanted = [o for o in outputs if o]
+    graph = helper.make_graph([node], "fold", infos, [onnx.ValueInfoProto(name=o) for o in wanted])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=10)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    except Exception as err:
+        raise CannotFold(f"shape inference rejects it ({type(err).__name__})") from None
+    expected = {v.name: v.type.tensor_type for v in inferred.graph.output if v.type.HasField("tensor_type")}
+    feeds = {name: x for name, x in zip(node.input, inputs) if name and x is not None}
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            values = ReferenceEvaluator(model).run(None, feeds)
+    except Exception as err:
+        raise CannotFold(f"reference evaluator cannot run it ({type(err).__name__})") from None
+    results: list[np.ndarray] = []
+    by_name = dict(zip(wanted, values))
+    for name in outputs:
+        if not name:
+            results.append(np.empty(0))
+            continue
+        value = by_name[name]
+        if isinstance(value, (list, tuple, dict)) or value is None:
+            raise CannotFold("result is a sequence, map or optional")
+        array = np.asarray(value)
+        tensor = expected.get(name)
+        if tensor is None or not tensor.elem_type:
+            raise CannotFold("result type unknown to shape inference")
+        if helper.tensor_dtype_to_np_dtype(tensor.elem_type) != array.dtype:
+            raise CannotFold("reference evaluator returned the wrong dtype")
+        if tensor.HasField("shape"):
+            dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
+            if len(dims) != array.ndim or any(d is not None and d != n for d, n in zip(dims, array.shape)):
+                raise CannotFold("reference evaluator returned the wrong shape")
+        results.append(array)
+    return results

@@ -1,0 +1,270 @@
+"""``onnx-fold-constants``: evaluate ops whose inputs are all constants; keep the result as an initializer.
+
+Identity: an ONNX op of the default domain is a pure function of its inputs
+and attributes, so with constant inputs its outputs are constants, computed
+once here instead of at every inference. Constants are non-default
+initializers (an initializer named like a graph input is only that input's
+default and may be overridden), ``onnx.Constant`` ops (each becomes an
+initializer, with the same buffer) and results folded earlier. Absent
+optional inputs do not count.
+
+Never folded: random ops (and Dropout with a training-mode input), ops with
+subgraphs, other domains (``onnx.custom``, ``ai.onnx.ml``), results that are
+sequences, maps or optionals, ops in function bodies (FunctionProtos have no
+initializers), models of IR version < 4 (their initializers must also be
+graph inputs), and what the evaluator cannot run; each skip counts under
+its reason in the pass statistics (``--pass-statistics``).
+
+Size rule, so folding never grows the model: a fold happens only when the
+result's bytes are at most ``max(max-bytes, bytes of the constant inputs
+that die with it)``. So ``Transpose`` of a weight only it uses is folded
+(same bytes), while ``Expand``/``Tile``/``ConstantOfShape``/``Range`` making
+a big tensor from tiny inputs stay ops (their size is estimated before they
+run). Inputs that die are removed.
+
+Accuracy class 1: integer and data-movement results are exact, but float
+math evaluated by numpy (transcendentals, reductions) may round differently
+from onnxruntime's kernels.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Operation, SSAValue
+
+from onnxforge.dialects.onnx.base import OnnxOp
+from onnxforge.dialects.onnx.generated import (
+    BernoulliOp,
+    ConstantOp,
+    MultinomialOp,
+    RandomNormalLikeOp,
+    RandomNormalOp,
+    RandomUniformLikeOp,
+    RandomUniformOp,
+)
+from onnxforge.dialects.onnx.structure import NAMES_ATTR, GraphOp, InitializerOp, ModelOp, NoValueOp, strings_of
+from onnxforge.ir.tensor import DenseAttr, TensorValue
+from onnxforge.ir.types import AnyType, NoneType, TensorType, static_tensor_type
+from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
+from onnxforge.transforms._folding_eval import CannotFold, constant_value, estimated_bytes, evaluate
+
+RANDOM_OPS: tuple[type[Operation], ...] = (
+    RandomNormalOp,
+    RandomNormalLikeOp,
+    RandomUniformOp,
+    RandomUniformLikeOp,
+    BernoulliOp,
+    MultinomialOp,
+)
+
+
+def tensor_bytes(value: TensorValue) -> int:
+    if value.strings is not None:
+        return sum(len(s) for s in value.strings)
+    return value.nbytes
+
+
+@register
+@dataclass(frozen=True)
+class FoldConstants(ForgePass):
+    name = "onnx-fold-constants"
+    summary = "evaluate ops whose inputs are all constants into initializers (never growing the model)"
+    accuracy = Accuracy.FLOAT_BOUNDED
+
+    max_bytes: int = 1024
+    """A folded result may always take this many bytes; beyond it, only as many as the inputs it frees."""
+
+    def run(self, module: ModuleOp, state: RunState) -> None:
+        for model in module.ops:
+            if isinstance(model, ModelOp):
+                _Folder(self, model, state).run()
+
+
+class _Folder:
+    """One run over one model: walks every graph (subgraphs included) in order, so a fold's
+    result is already an initializer when its users are reached."""
+
+    def __init__(self, pass_: FoldConstants, model: ModelOp, state: RunState) -> None:
+        self.pass_name = pass_.name
+        self.max_bytes = pass_.max_bytes
+        self.model = model
+        self.state = state
+        self.opset = model.opsets().get("", 0)
+        self.names = self._names_in_use()
+        self.defaults: dict[GraphOp, set[str]] = {}
+
+    def run(self) -> None:
+        if self.model.ir_version.value.data < 4:
+            self._skip("IR version < 4 (initializers must be graph inputs)")
+            return
+        for op in list(self.model.graph.walk()):
+            if op.parent is None or not isinstance(op.parent_op(), GraphOp):
+                continue  # erased already (a dead input), or not directly in a graph
+            if isinstance(op, ConstantOp):
+                self._constant(op)
+            elif isinstance(op, OnnxOp) and op.SIGNATURE.domain == "":
+                self._fold(op)
+
+    # --- what is constant ----------------------------------------------------------
+
+    def _names_in_use(self) -> Counter[str]:
+        names: Counter[str] = Counter()
+        for op in self.model.graph.walk():
+            if isinstance(op, GraphOp):
+                names.update(strings_of(op.input_names))
+            elif isinstance(op, InitializerOp):
+                names[op.tensor_name.data] += 1
+            else:
+                names.update(n for n in strings_of(op.attributes.get(NAMES_ATTR)) if n)
+        return names
+
+    def _is_default(self, op: InitializerOp) -> bool:
+        graph = op.parent_op()
+        if not isinstance(graph, GraphOp):
+            return False
+        if graph not in self.defaults:
+            self.defaults[graph] = set(strings_of(graph.input_names))
+        return op.tensor_name.data in self.defaults[graph]
+
+    def _constant_of(self, value: SSAValue) -> TensorValue | None:
+        owner = value.owner
+        if not isinstance(owner, InitializerOp) or not isinstance(owner.value, DenseAttr):
+            return None
+        tensor = owner.value.value
+        if tensor.is_elided or self._is_default(owner):
+            return None
+        return tensor
+
+    # --- rewriting -----------------------------------------------------------------
+
+    def _skip(self, reason: str) -> None:
+        self.state.statistics[f"{self.pass_name}/not folded: {reason}"] += 1
+
+    def _constant(self, op: ConstantOp) -> None:
+        """``onnx.Constant`` → ``onnx.initializer`` holding the same tensor."""
+        if not self.state.allow_rewrite():
+            return
+        try:
+            value = constant_value(op)
+        except CannotFold as reason:
+            self._skip(str(reason))
+            return
+        self._replace(op, [value])
+
+    def _fold(self, op: OnnxOp) -> None:
+        inputs: list[TensorValue | None] = []
+        for operand in op.operands:
+            if isinstance(operand.owner, NoValueOp) or isinstance(operand.type, NoneType):
+                inputs.append(None)
+                continue
+            constant = self._constant_of(operand)
+            if constant is None:
+                return
+            inputs.append(constant)
+        op_type = op.SIGNATURE.op_type
+        if reason := self._never(op, inputs):
+            self._skip(f"{reason} ({op_type})")
+            return
+        if not self.state.allow_rewrite():
+            return
+        if op_type == "Identity":
+            self._forward(op)
+            return
+        arrays = [None if t is None else t.numpy() for t in inputs]
+        freed = self._freed_bytes(op)
+        limit = max(self.max_bytes, freed)
+        estimate = estimated_bytes(op, arrays)
+        if estimate is not None and estimate > limit:
+            self._skip(f"result too big ({op_type})")
+            return
+        try:
+            results = evaluate(op, arrays, self.opset)
+        except CannotFold as reason:
+            self._skip(f"{reason} ({op_type})")
+            return
+        except Exception as err:  # a bad op (e.g. Reshape to a wrong size) is not ours to report
+            self._skip(f"evaluation failed: {type(err).__name__} ({op_type})")
+            return
+        values = [
+            None if isinstance(result.type, NoneType) else TensorValue.from_numpy(np.asarray(array))
+            for result, array in zip(op.results, results)
+        ]
+        if sum(tensor_bytes(v) for v in values if v is not None) > limit:
+            self._skip(f"result too big ({op_type})")
+            return
+        self._replace(op, values)
+
+    @staticmethod
+    def _never(op: OnnxOp, inputs: list[TensorValue | None]) -> str | None:
+        if isinstance(op, RANDOM_OPS):
+            return "random"
+        if op.SIGNATURE.op_type == "Dropout" and len(inputs) > 2 and inputs[2] is not None:
+            return "random"
+        if op.regions:
+            return "has subgraphs"
+        if any(not isinstance(r.type, (TensorType, NoneType, AnyType)) for r in op.results):
+            return "non-tensor result"
+        if any(t is not None and t.strings is not None for t in inputs):
+            return "string inputs"
+        return None
+
+    def _freed_bytes(self, op: Operation) -> int:
+        """Bytes of the constant inputs that only this op uses (they go away with it)."""
+        freed = 0
+        for value in set(op.operands):
+            if all(use.operation is op for use in value.uses):
+                constant = self._constant_of(value)
+                if constant is not None:
+                    freed += tensor_bytes(constant)
+        return freed
+
+    def _replace(self, op: Operation, values: list[TensorValue | None]) -> None:
+        names = strings_of(op.attributes.get(NAMES_ATTR))
+        block = op.parent
+        assert block is not None
+        for index, (result, value) in enumerate(zip(op.results, values)):
+            if value is None:
+                continue
+            init = InitializerOp.create(
+                properties={"name": StringAttr(self._claim(names[index] if index < len(names) else "", op, index)),
+                            "value": DenseAttr(value)},
+                result_types=[static_tensor_type(value.elem, value.dims)],
+            )
+            block.insert_op_before(init, op)
+            result.replace_all_uses_with(init.result)
+        self.state.record(f"{self.pass_name}/{'Constant' if isinstance(op, ConstantOp) else op.SIGNATURE.op_type}",  # type: ignore[attr-defined]
+                          source_name(op))
+        self.state.changed = True
+        inputs = [v.owner for v in set(op.operands)]
+        op.detach()
+        op.erase()
+        for owner in inputs:
+            if isinstance(owner, InitializerOp) and not owner.result.uses and not self._is_default(owner):
+                self.names[owner.tensor_name.data] -= 1
+                owner.detach()
+                owner.erase()
+
+    def _forward(self, op: OnnxOp) -> None:
+        """Identity of a constant: its users read the constant itself (no copy, whatever its size)."""
+        op.results[0].replace_all_uses_with(op.operands[0])
+        self.state.record(f"{self.pass_name}/Identity", source_name(op))
+        self.state.changed = True
+        op.detach()
+        op.erase()
+
+    def _claim(self, wanted: str, op: Operation, index: int) -> str:
+        """The op's own output name when no other value has it, else a fresh one derived from it."""
+        if wanted and self.names[wanted] <= 1:
+            self.names[wanted] = 1
+            return wanted
+        base = wanted or f"{source_name(op).rsplit('.', 1)[-1]}_output_{index}"
+        name, counter = f"{base}_folded", 0
+        while self.names[name]:
+            counter += 1
+            name = f"{base}_folded_{counter}"
+        self.names[name] += 1
+        return name
