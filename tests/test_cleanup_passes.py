@@ -1,0 +1,132 @@
+"""The class-0 cleanup passes on real models and on the ONNX node test suite.
+
+Each pass runs alone on every committed fixture and must keep onnxruntime's
+outputs bit-identical; the node reduction it achieves is asserted exactly as
+measured (2026-11-21), so a pass that silently stops firing — or starts
+firing somewhere new — shows up. Then each pass runs over every node-suite
+case that onnxruntime runs correctly as given, again bit-identical.
+
+The fixtures' TorchScript exports carry no intermediate types (``!onnx.any``),
+so the type-driven patterns (same-type Cast, Cast pairs, Reshape chains with
+constant shapes) have nothing to prove on them alone; their textual tests are
+in ``tests/filecheck/``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+import onnxforge
+from onnxforge.backends.ort import verify
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.onnx"))
+PASSES = [
+    "onnx-eliminate-identities",
+    "onnx-merge-constants",
+    "onnx-cse",
+    "onnx-compose-transposes",
+    "onnx-merge-reshapes",
+    "onnx-fold-casts",
+]
+
+REDUCTION: dict[str, dict[str, int]] = {
+    "onnx-eliminate-identities": {
+        "bert_ts": 22, "gpt2_ts": 16, "llama_ts": 6, "mobilenet_v2_ts": 240, "resnet_ts": 24, "vit_ts": 21,
+        "whisper_encoder_ts": 19,
+    },
+    "onnx-merge-constants": {
+        "bert_ts": 81, "gpt2_ts": 176, "llama_ts": 181, "mobilenet_v2_ts": 582, "vit_ts": 52, "whisper_encoder_ts": 51,
+    },
+    "onnx-cse": {
+        "bert_ts": 136, "gpt2_ts": 246, "llama_ts": 268, "mobilenet_v2_ts": 1340, "resnet_ts": 16, "vit_ts": 102,
+        "whisper_encoder_ts": 94,
+    },
+}
+"""Nodes removed per fixture (exported node count before − after); fixtures not listed: 0."""
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+@pytest.mark.parametrize("pass_name", PASSES)
+def test_pass_on_fixture_is_lossless(pass_name: str, fixture: Path) -> None:
+    before = len(onnx.load(fixture, load_external_data=False).graph.node)
+    result = onnxforge.compile(fixture, passes=pass_name)
+    report = verify(fixture, result)
+    assert report.identical, report.summary()
+    assert before - len(result.graph.node) == REDUCTION.get(pass_name, {}).get(fixture.stem, 0)
+
+
+# --- the ONNX node test suite ------------------------------------------------------------------
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from onnx.backend.test.case.node import collect_testcases
+
+    CASES = [case for case in collect_testcases(None) if case.model is not None]
+
+_OPTIONS = ort.SessionOptions()
+_OPTIONS.log_severity_level = 4
+_OPTIONS.intra_op_num_threads = 1
+_RUNS: dict[str, list | None] = {}  # type: ignore[type-arg]
+
+
+def _run(model: onnx.ModelProto, feeds: dict) -> list:  # type: ignore[type-arg]
+    session = ort.InferenceSession(model.SerializeToString(), _OPTIONS, providers=["CPUExecutionProvider"])
+    return session.run(None, feeds)
+
+
+def _original_runs(case) -> list | None:  # type: ignore[no-untyped-def, type-arg]
+    """(feeds, outputs) per data set if onnxruntime runs the case correctly as given, else None (cached)."""
+    if case.name in _RUNS:
+        return _RUNS[case.name]
+    initializers = {t.name for t in case.model.graph.initializer}
+    names = [i.name for i in case.model.graph.input if i.name not in initializers]
+    runs: list | None = []  # type: ignore[type-arg]
+    try:
+        for inputs, expected in case.data_sets:
+            feeds = dict(zip(names, inputs))
+            outputs = _run(case.model, feeds)
+            for want, got in zip(expected, outputs):
+                want, got = np.asarray(want), np.asarray(got)
+                same = np.array_equal(want, got) if object in (want.dtype, got.dtype) else (
+                    want.shape == got.shape and np.allclose(got, want, rtol=case.rtol, atol=case.atol, equal_nan=True))
+                if len(expected) != len(outputs) or not same:
+                    raise ValueError("onnxruntime disagrees with the expected outputs")
+            runs.append((feeds, outputs))  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001  (any failure means onnxruntime cannot run the case as given)
+        runs = None
+    _RUNS[case.name] = runs
+    return runs
+
+
+def _identical(want: object, got: object) -> bool:
+    want, got = np.asarray(want), np.asarray(got)
+    if want.shape != got.shape or want.dtype != got.dtype:
+        return False
+    return bool(np.array_equal(want, got)) if want.dtype == object else want.tobytes() == got.tobytes()
+
+
+@pytest.mark.parametrize("pass_name", PASSES)
+def test_pass_on_node_suite_is_lossless(pass_name: str) -> None:
+    """Every case onnxruntime runs correctly as given compiles and stays bit-identical (failures listed)."""
+    failures, checked = [], 0
+    for case in CASES:
+        runs = _original_runs(case)
+        if runs is None:
+            continue
+        checked += 1
+        try:
+            result = onnxforge.compile(case.model, passes=pass_name)
+            for feeds, expected in runs:
+                if not all(_identical(w, g) for w, g in zip(expected, _run(result, feeds), strict=True)):
+                    failures.append(f"{case.name}: outputs not bit-identical")
+                    break
+        except Exception as err:  # noqa: BLE001  (collect every failure, report them all)
+            failures.append(f"{case.name}: {type(err).__name__}: {str(err)[:200]}")
+    assert checked == 1323
+    assert not failures, "\n".join(failures)
