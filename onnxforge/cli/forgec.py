@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     observe.add_argument("--time-passes", action="store_true")
     observe.add_argument("--pass-statistics", action="store_true", help="rewrites per pattern, ops before/after each pass")
     observe.add_argument("--verify-each", action="store_true", help="onnxruntime check after every pass at its accuracy class")
+    observe.add_argument("--verify-ir-each", action="store_true", help="verify the IR after every pass (default: after the pipeline)")
     observe.add_argument("--bisect-limit", type=int, metavar="N", help="perform only the first N rewrites (opt-bisect)")
     observe.add_argument("--reproducer", type=Path, default=Path("forgec-reproducer.mlir"),
                          help="where a failing pass writes its reproducer (default ./forgec-reproducer.mlir)")
@@ -117,6 +118,7 @@ def _instrumentation(args: argparse.Namespace, reference: Path | None):  # type:
         time_passes=args.time_passes,
         pass_statistics=args.pass_statistics,
         bisect_limit=args.bisect_limit,
+        verify_ir_each=args.verify_ir_each,
         verify_each=verify_each,
         reproducer=args.reproducer,
     )

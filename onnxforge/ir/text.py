@@ -31,5 +31,7 @@ def parse_ir(text: str, source: str = "<ir>") -> ModuleOp:
     try:
         module = Parser(make_context(), text, source).parse_module()
     except ParseError as err:
-        raise ForgeError(f"{source}: cannot parse IR: {str(err).strip().splitlines()[0]}") from None
+        lines = [line for line in str(err).strip().splitlines() if line.strip()]
+        where, reason = lines[0], lines[-1].strip()
+        raise ForgeError(f"{source}: cannot parse IR: {where}: {reason}" if reason != where else f"{source}: cannot parse IR: {where}") from None
     return module

@@ -44,6 +44,8 @@ class Instrumentation:
     time_passes: bool = False
     pass_statistics: bool = False
     bisect_limit: int | None = None
+    verify_ir_each: bool = False
+    """Verify the IR after every pass (else once, after the pipeline: verification costs ~100 µs per op)."""
     verify_each: Callable[[ModuleOp, ForgePass], str | None] | None = None
     """Called after each pass; returns a problem description or None."""
     reproducer: Path | None = None
@@ -101,7 +103,8 @@ class PassManager:
                     start = time.perf_counter()
                     try:
                         pass_.apply(ctx, module)
-                        module.verify()
+                        if inst.verify_ir_each or inst.verify_each is not None:
+                            module.verify()
                     except Exception as err:
                         self._fail(err, pass_, state, original, inst, iterations, index)
                     record.seconds += time.perf_counter() - start
@@ -131,6 +134,14 @@ class PassManager:
                     f"pipeline did not reach a fixed point in {MAX_ITERATIONS} sweeps; the result is correct but may "
                     "not be fully simplified (please report this model)"
                 )
+        if self.passes and not (inst.verify_ir_each or inst.verify_each is not None):
+            try:
+                module.verify()
+            except Exception as err:
+                raise ForgeError(
+                    f"the IR after passes {self.spec} does not verify: {str(err).strip().splitlines()[0]} "
+                    "(rerun with --verify-ir-each to find the pass)"
+                ) from err
         report = RunReport(records, state, iterations)
         for warning in state.warnings:
             print(f"forgec: warning: {warning}", file=inst.stream)

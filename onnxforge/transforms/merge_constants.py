@@ -5,9 +5,11 @@ so two constants equal in all three are interchangeable; the uses of a later
 one move to the first, which dominates it (earlier in the same graph, or in
 an enclosing graph before the op holding the subgraph).
 
-Cheap first: constants are grouped by (element type, dims, byte count), and
-only groups with two or more members have their bytes hashed (BLAKE2b over
-the raw buffer, never unpacked); a digest match is confirmed byte for byte.
+Cheap first: constants are grouped by (element type, dims, byte count, a
+sample of 64 bytes from each end), so distinct weights of the same shape —
+twelve layers of 768×768 matrices — part without reading them; only groups
+still holding two or more members have their bytes hashed (BLAKE2b over the
+raw buffer, never unpacked), and a digest match is confirmed byte for byte.
 An initializer sharing its name with a graph input is that input's default —
 the caller may feed another value — so it is never merged, either way.
 Sparse and elided constants are left alone; doc strings are not compared.
@@ -28,9 +30,12 @@ from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, sourc
 from onnxforge.transforms._common import CONSTANT_OPS, constant_of
 
 
-def _shape_key(tensor: TensorValue) -> tuple[int, tuple[int, ...], int]:
-    count = len(tensor.strings) if tensor.strings is not None else tensor.nbytes
-    return (tensor.elem, tensor.dims, count)
+def _shape_key(tensor: TensorValue) -> tuple:  # type: ignore[type-arg]
+    if tensor.strings is not None:
+        return (tensor.elem, tensor.dims, len(tensor.strings))
+    raw = tensor.raw
+    assert raw is not None
+    return (tensor.elem, tensor.dims, raw.nbytes, bytes(raw[:64]), bytes(raw[-64:]))
 
 
 def _digest(tensor: TensorValue) -> bytes:
