@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp, StringAttr
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from onnxforge.dialects.onnx.base import OnnxOp
 from onnxforge.dialects.onnx.generated import (
@@ -66,6 +66,16 @@ def tensor_bytes(value: TensorValue) -> int:
     if value.strings is not None:
         return sum(len(s) for s in value.strings)
     return value.nbytes
+
+
+def _fits(declared: Attribute, value: TensorValue) -> bool:
+    """Whether a computed value agrees with what the IR already knew of the result's type."""
+    if not isinstance(declared, TensorType):
+        return True
+    if declared.elem not in (0, value.elem):
+        return False
+    dims = declared.dims
+    return dims is None or (len(dims) == len(value.dims) and all(not isinstance(d, int) or d == n for d, n in zip(dims, value.dims)))
 
 
 @register
@@ -193,6 +203,9 @@ class _Folder:
             None if isinstance(result.type, NoneType) else TensorValue.from_numpy(np.asarray(array))
             for result, array in zip(op.results, results)
         ]
+        if not all(v is None or _fits(r.type, v) for r, v in zip(op.results, values)):
+            self._skip(f"result disagrees with its type in the IR ({op_type})")
+            return
         if sum(tensor_bytes(v) for v in values if v is not None) > limit:
             self._skip(f"result too big ({op_type})")
             return

@@ -120,6 +120,7 @@ class SimplifyShapeChains(ForgePass):
                     state.changed = True
 
     def _simplify(self, op: Operation, block: Block, facts: ShapeFacts, builder: ConstantBuilder) -> str | None:
+        bypassed = isinstance(op, ReshapeOp) and self._bypass_inner_reshape(op, facts)
         if isinstance(op, ReshapeOp) and not _is_constant(op.operands[1]):
             allowzero = op.properties.get("allowzero")
             zero = allowzero.value.data if isinstance(allowzero, IntegerAttr) else 0
@@ -128,6 +129,8 @@ class SimplifyShapeChains(ForgePass):
             if form is not None:
                 op.operands[1] = builder.initializer(block, np.array(form, np.int64), f"{_hint(op)}_shape")
                 return "reshape-target"
+        if bypassed:
+            return "reshape-of-reshape"
         if isinstance(op, ExpandOp) and not _is_constant(op.operands[1]):
             target = facts.value(op.operands[1])
             form = None if target is None else expand_target(target, facts.shape(op.operands[0]))
@@ -140,6 +143,17 @@ class SimplifyShapeChains(ForgePass):
         if not result.uses or facts.elem(result) not in _INT_TYPES:
             return None
         return self._materialize(op, result, block, facts, builder)
+
+    @staticmethod
+    def _bypass_inner_reshape(op: Operation, facts: ShapeFacts) -> bool:
+        """Reshape(Reshape(x, s1), s2) = Reshape(x, s2) when s2 holds no 0 (which would copy a dim of the
+        intermediate): a reshape only reinterprets the element order, which neither step changes."""
+        inner = op.operands[0].owner
+        target = facts.value(op.operands[1])
+        if not isinstance(inner, ReshapeOp) or target is None or any(t is None or t == 0 for t in target):
+            return False
+        op.operands[0] = inner.operands[0]
+        return True
 
     def _minimal_form(self, op: Operation, graph: GraphOp, facts: ShapeFacts, builder: ConstantBuilder, opset: int) -> str | None:
         position = _SHAPE_OPERANDS.get(type(op))
