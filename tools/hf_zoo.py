@@ -121,6 +121,16 @@ def _mobilenet_cfg(size):
     return tf.MobileNetV2Config(depth_multiplier=0.25, finegrained_output=False, image_size=32)
 
 
+def _efficientnet_cfg(size):
+    if size == "full":  # EfficientNet-B0 (google/efficientnet-b0): 224x224, width/depth 1.0
+        return tf.EfficientNetConfig(image_size=224, width_coefficient=1.0, depth_coefficient=1.0,
+                                     dropout_rate=0.2, hidden_dim=1280)
+    # Narrow and shallow (every stage keeps one block), 32x32 images. hidden_dim must equal the
+    # top conv's width, round_filters(1280) = 1280 * width_coefficient.
+    return tf.EfficientNetConfig(image_size=32, width_coefficient=0.25, depth_coefficient=0.25,
+                                 dropout_rate=0.2, hidden_dim=320)  # = round_filters(1280)
+
+
 ARCHS: dict[str, Arch] = {
     "bert": Arch(tf.BertModel, lambda s: _bert_cfg(tf.BertConfig, s), "text",
                  {**TEXT_OUT, **POOLED_OUT}),
@@ -134,6 +144,8 @@ ARCHS: dict[str, Arch] = {
     "resnet": Arch(tf.ResNetModel, _resnet_cfg, "image", {**BATCH_OUT, **POOLED_OUT}),
     "mobilenet_v2": Arch(tf.MobileNetV2Model, _mobilenet_cfg, "image",
                          {**BATCH_OUT, **POOLED_OUT}),
+    "efficientnet_b0": Arch(tf.EfficientNetModel, _efficientnet_cfg, "image",
+                            {**BATCH_OUT, **POOLED_OUT}),
 }
 
 
