@@ -91,10 +91,18 @@ class _Names:
         self.used: set[str] = set()
         self.of: dict[SSAValue, str] = {}
         self.counter = 0
+        self.held: dict[str, SSAValue | None] = {}
+        """Graph output names, held for the value returned under them (None: an Identity will produce it)."""
+
+    def hold(self, names: list[str], owners: dict[SSAValue, str]) -> None:
+        by_name = {name: value for value, name in owners.items()}
+        for name in names:
+            if name not in self.used:
+                self.held[name] = by_name.get(name)
 
     def claim(self, value: SSAValue, wanted: str) -> str:
         name = wanted
-        while not name or name in self.used:
+        while not name or name in self.used or (name in self.held and self.held[name] is not value):
             self.counter += 1
             name = f"{wanted or 'v'}__{self.counter}"
         self.used.add(name)
@@ -162,6 +170,7 @@ class Exporter:
         output_names = strings_of(graph_op.output_names)
         returned = graph_op.return_op.operands
         reserved = self._reserve_outputs(returned, output_names)
+        self.names.hold(output_names, reserved)
         for op in block.ops:
             if isinstance(op, ReturnOp | NoValueOp):
                 continue
@@ -176,6 +185,7 @@ class Exporter:
             if self.names[value] != name:  # a value returned twice, or an input/initializer output
                 proto.node.append(NodeProto(op_type="Identity", input=[self.names[value]], output=[name]))
                 self.names.used.add(name)
+            self.names.held.pop(name, None)
             proto.output.append(_value_info(name, declared, docs[len(input_names) + len(proto.output)]))
         if graph_op.metadata_props:
             proto.metadata_props.extend(_string_entries(graph_op.metadata_props))
@@ -286,6 +296,7 @@ class Exporter:
             returned = block.last_op.operands  # type: ignore[union-attr]
             output_names = strings_of(op.output_names)
             reserved = self._reserve_outputs(returned, output_names)
+            self.names.hold(output_names, reserved)
             proto = FunctionProto(
                 name=op.function_name.data,
                 domain=op.domain.data,

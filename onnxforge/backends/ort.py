@@ -1,10 +1,11 @@
 """Verification with onnxruntime: run the original and the result on the same inputs, compare.
 
-Sessions for verification run with onnxruntime's graph optimizations off, so
-the comparison is between the two models' functions, not between the fusion
-choices onnxruntime makes for each (a graph with more known shapes gets other
-kernels, and float results that differ in the last bit). Latency measurement
-turns them on.
+Sessions for verification run with onnxruntime's graph optimizations and
+weight prepacking off, so the comparison is between the two models'
+functions, not between the kernel choices onnxruntime makes for each (a graph
+with more known shapes gets other fusions; a MatMul whose weight became a
+constant gets a prepacked GEMM; both change float results in the last bit).
+Latency measurement turns them on.
 
 Inputs are generated from the *original* model's input types: every symbolic
 dim name is bound to one value across all inputs; an integer input that feeds
@@ -65,6 +66,7 @@ def session(model: ModelSource, threads: int = 2, optimize: bool = False) -> ort
     options = ort.SessionOptions()
     if not optimize:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        options.add_session_config_entry("session.disable_prepacking", "1")
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3

@@ -141,3 +141,43 @@ def dropout_is_inference(op: Operation) -> bool:
         return int_prop(op, "is_test", 0) == 1
     return False
 
+
+
+def returned_by_subgraph(value: SSAValue) -> bool:
+    """Whether a value is an output of an If/Loop/Scan body.
+
+    Passes leave such values as they are: runtimes check branch outputs
+    statically (onnxruntime rejects a Range fed by an If whose then-branch now
+    visibly returns a [1]-shaped constant, though that branch never runs),
+    and a constant there buys nothing.
+    """
+    from onnxforge.dialects.onnx.structure import ModelOp, ReturnOp
+
+    for use in value.uses:
+        if isinstance(use.operation, ReturnOp):
+            graph = use.operation.parent_op()
+            if isinstance(graph, GraphOp) and not isinstance(graph.parent_op(), ModelOp):
+                return True
+    return False
+
+
+def if_condition_slice(root: Operation) -> set[SSAValue]:
+    """Every value an If condition is computed from.
+
+    Folding those into constants lets a runtime inline the branch at load time
+    and re-check it statically, which the ONNX node suite's AffineGrid
+    expansion (a [1]-shaped "scalar" fed to Range) does not survive on
+    onnxruntime, though it runs as given. So they stay as computed.
+    """
+    from onnxforge.dialects.onnx.generated import IfOp
+
+    seen: set[SSAValue] = set()
+    stack = [op.operands[0] for op in root.walk() if isinstance(op, IfOp)]
+    while stack:
+        value = stack.pop()
+        if value in seen:
+            continue
+        seen.add(value)
+        if isinstance(value.owner, Operation):
+            stack.extend(value.owner.operands)
+    return seen

@@ -26,12 +26,13 @@ from xdsl.ir import Operation
 
 from onnxforge.dialects.onnx.attributes import attr_to_proto
 from onnxforge.dialects.onnx.base import OnnxOp, RefAttr
-from onnxforge.dialects.onnx.generated import ConstantOp
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import NoneType
 
 Arrays = list[np.ndarray | None]
 """One array per operand; None for an absent optional input."""
+FastPath = Callable[[OnnxOp, Arrays, int], "np.ndarray | None"]
+"""A numpy evaluation; returns None to hand the case to the reference evaluator."""
 
 
 class CannotFold(Exception):
@@ -41,16 +42,18 @@ class CannotFold(Exception):
 # --- onnx.Constant -------------------------------------------------------------
 
 
-def constant_value(op: ConstantOp) -> TensorValue:
-    """The tensor an ``onnx.Constant`` produces; its ``value`` keeps its buffer (no copy)."""
+def constant_value(op: OnnxOp) -> TensorValue:
+    """The tensor an ``onnx.Constant`` (any version) produces; ``value`` keeps its buffer (no copy)."""
     props = op.properties
     if any(isinstance(p, RefAttr) for p in props.values()):
         raise CannotFold("Constant refers to a function attribute")
-    if op.value is not None:
-        return op.value.value  # type: ignore[union-attr]
-    if op.sparse_value is not None:
-        raise CannotFold("sparse Constant")
+    if len(props) != 1:
+        raise CannotFold("Constant without exactly one value")
     (name, prop), = props.items()
+    if name == "value":
+        return prop.value  # type: ignore[attr-defined]
+    if name == "sparse_value":
+        raise CannotFold("sparse Constant")
     proto = attr_to_proto(name, prop, op.SIGNATURE.attribute(name).kind)  # type: ignore[union-attr]
     array = {
         "value_float": lambda: np.array(proto.f, dtype=np.float32),
@@ -237,7 +240,9 @@ def _shape(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
     return np.array(data.shape[start:stop], dtype=np.int64)
 
 
-_EXACT_CASTS = {np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)}
+_EXACT_CASTS = {
+    np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+}
 _FLOATS = {np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)}
 
 
@@ -258,7 +263,7 @@ def _cast(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
     return None
 
 
-def _int_binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[OnnxOp, Arrays, int], np.ndarray | None]:
+def _int_binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> FastPath:
     """Elementwise integer arithmetic (shape computations); floats go to the reference path."""
 
     def run(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
@@ -278,7 +283,7 @@ def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where((a < 0) != (b < 0), -quotient, quotient)
 
 
-_FAST: dict[str, Callable[[OnnxOp, Arrays, int], np.ndarray | None]] = {
+_FAST: dict[str, FastPath] = {
     "Unsqueeze": _unsqueeze,
     "Squeeze": _squeeze,
     "Concat": _concat,

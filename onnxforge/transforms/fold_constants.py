@@ -6,11 +6,12 @@ once here instead of at every inference. Constants are non-default
 initializers (an initializer named like a graph input is only that input's
 default and may be overridden), ``onnx.Constant`` ops (each becomes an
 initializer, with the same buffer) and results folded earlier. Absent
-optional inputs do not count.
+optional inputs do not count. An Identity of a constant is removed instead:
+its users read the constant itself (no copy, whatever the size).
 
 Never folded: random ops (and Dropout with a training-mode input), ops with
 subgraphs, other domains (``onnx.custom``, ``ai.onnx.ml``), results that are
-sequences, maps or optionals, ops in function bodies (FunctionProtos have no
+sequences, maps or optionals, ops reading string tensors, ops in function bodies (FunctionProtos have no
 initializers), models of IR version < 4 (their initializers must also be
 graph inputs), and what the evaluator cannot run; each skip counts under
 its reason in the pass statistics (``--pass-statistics``).
@@ -40,6 +41,8 @@ from onnxforge.dialects.onnx.base import OnnxOp
 from onnxforge.dialects.onnx.generated import (
     BernoulliOp,
     ConstantOp,
+    ConstantV1Op,
+    ConstantV11Op,
     MultinomialOp,
     RandomNormalLikeOp,
     RandomNormalOp,
@@ -51,6 +54,7 @@ from onnxforge.ir.tensor import DenseAttr, TensorValue
 from onnxforge.ir.types import AnyType, NoneType, TensorType, static_tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
 from onnxforge.transforms._folding_eval import CannotFold, constant_value, estimated_bytes, evaluate
+from onnxforge.transforms._common import if_condition_slice, returned_by_subgraph
 
 RANDOM_OPS: tuple[type[Operation], ...] = (
     RandomNormalOp,
@@ -60,6 +64,10 @@ RANDOM_OPS: tuple[type[Operation], ...] = (
     BernoulliOp,
     MultinomialOp,
 )
+
+
+CONSTANT_OPS: tuple[type[OnnxOp], ...] = (ConstantV1Op, ConstantV11Op, ConstantOp)
+"""``onnx.Constant`` in all its opset versions."""
 
 
 def tensor_bytes(value: TensorValue) -> int:
@@ -75,7 +83,9 @@ def _fits(declared: Attribute, value: TensorValue) -> bool:
     if declared.elem not in (0, value.elem):
         return False
     dims = declared.dims
-    return dims is None or (len(dims) == len(value.dims) and all(not isinstance(d, int) or d == n for d, n in zip(dims, value.dims)))
+    if dims is None:
+        return True
+    return len(dims) == len(value.dims) and all(not isinstance(d, int) or d == n for d, n in zip(dims, value.dims))
 
 
 @register
@@ -106,6 +116,7 @@ class _Folder:
         self.opset = model.opsets().get("", 0)
         self.names = self._names_in_use()
         self.defaults: dict[GraphOp, set[str]] = {}
+        self.keep = if_condition_slice(model)
 
     def run(self) -> None:
         if self.model.ir_version.value.data < 4:
@@ -114,7 +125,7 @@ class _Folder:
         for op in list(self.model.graph.walk()):
             if op.parent is None or not isinstance(op.parent_op(), GraphOp):
                 continue  # erased already (a dead input), or not directly in a graph
-            if isinstance(op, ConstantOp):
+            if isinstance(op, CONSTANT_OPS):
                 self._constant(op)
             elif isinstance(op, OnnxOp) and op.SIGNATURE.domain == "":
                 self._fold(op)
@@ -154,9 +165,9 @@ class _Folder:
     def _skip(self, reason: str) -> None:
         self.state.statistics[f"{self.pass_name}/not folded: {reason}"] += 1
 
-    def _constant(self, op: ConstantOp) -> None:
+    def _constant(self, op: OnnxOp) -> None:
         """``onnx.Constant`` → ``onnx.initializer`` holding the same tensor."""
-        if not self.state.allow_rewrite():
+        if not self.state.allow_rewrite() or returned_by_subgraph(op.results[0]) or op.results[0] in self.keep:
             return
         try:
             value = constant_value(op)
@@ -176,7 +187,7 @@ class _Folder:
                 return
             inputs.append(constant)
         op_type = op.SIGNATURE.op_type
-        if reason := self._never(op, inputs):
+        if reason := self._never(op, inputs, self.keep):
             self._skip(f"{reason} ({op_type})")
             return
         if not self.state.allow_rewrite():
@@ -212,13 +223,17 @@ class _Folder:
         self._replace(op, values)
 
     @staticmethod
-    def _never(op: OnnxOp, inputs: list[TensorValue | None]) -> str | None:
+    def _never(op: OnnxOp, inputs: list[TensorValue | None], keep: set[SSAValue]) -> str | None:
         if isinstance(op, RANDOM_OPS):
             return "random"
         if op.SIGNATURE.op_type == "Dropout" and len(inputs) > 2 and inputs[2] is not None:
             return "random"
         if op.regions:
             return "has subgraphs"
+        if any(returned_by_subgraph(r) for r in op.results):
+            return "returned by a subgraph"
+        if any(r in keep for r in op.results):
+            return "feeds an If condition"
         if any(not isinstance(r.type, (TensorType, NoneType, AnyType)) for r in op.results):
             return "non-tensor result"
         if any(t is not None and t.strings is not None for t in inputs):
@@ -249,7 +264,7 @@ class _Folder:
             )
             block.insert_op_before(init, op)
             result.replace_all_uses_with(init.result)
-        self.state.record(f"{self.pass_name}/{'Constant' if isinstance(op, ConstantOp) else op.SIGNATURE.op_type}",  # type: ignore[attr-defined]
+        self.state.record(f"{self.pass_name}/{op.SIGNATURE.op_type}",  # type: ignore[attr-defined]
                           source_name(op))
         self.state.changed = True
         inputs = [v.owner for v in set(op.operands)]

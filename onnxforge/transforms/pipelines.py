@@ -26,8 +26,9 @@ class Pipeline:
 PIPELINES: dict[str, Pipeline] = {
     "none": Pipeline("", "import and export only"),
     "cleanup": Pipeline(
-        "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-eliminate-identities,onnx-merge-constants,onnx-cse,"
-        "onnx-compose-transposes,onnx-merge-reshapes,onnx-fold-casts,onnx-eliminate-dead",
+        "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,"
+        "onnx-eliminate-identities,onnx-merge-constants,onnx-cse,onnx-compose-transposes,onnx-merge-reshapes,"
+        "onnx-fold-casts,onnx-eliminate-dead",
         "lossless cleanup, constant folding and shape-chain simplification, to a fixed point",
         fixed_point=True,
     ),

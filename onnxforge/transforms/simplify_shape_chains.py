@@ -34,12 +34,19 @@ from onnx import TensorProto
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 
-from onnxforge.dialects.onnx.generated import ConstantOfShapeOp, ConstantOp, ExpandOp, ReshapeOp, TileOp
+from onnxforge.dialects.onnx.generated import (
+    ConstantOfShapeOp,
+    ConstantOp,
+    ExpandOp,
+    ReshapeOp,
+    TileOp,
+)
 from onnxforge.dialects.onnx.structure import NAMES_ATTR, CustomOp, GraphOp, InitializerOp, ReturnOp, strings_of
 from onnxforge.ir.builders import ConstantBuilder, default_opset, standard_op
 from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
 from onnxforge.shapes import ShapeFacts, infer
+from onnxforge.transforms._common import if_condition_slice, returned_by_subgraph
 
 MAX_MATERIALIZED = 64
 """Known tensors up to this many elements become initializers."""
@@ -110,16 +117,17 @@ class SimplifyShapeChains(ForgePass):
         facts = infer(module)
         builder = ConstantBuilder(module)
         opset = default_opset(module)
+        keep = if_condition_slice(module)
         for graph in [op for op in module.walk() if isinstance(op, GraphOp)]:
             for op in list(graph.block.ops):
                 if not state.allow_rewrite():
                     return
-                rule = self._simplify(op, graph.block, facts, builder) or self._minimal_form(op, graph, facts, builder, opset)
+                rule = self._simplify(op, graph.block, facts, builder, keep) or self._minimal_form(op, graph, facts, builder, opset)
                 if rule:
                     state.record(f"{self.name}/{rule}", source_name(op))
                     state.changed = True
 
-    def _simplify(self, op: Operation, block: Block, facts: ShapeFacts, builder: ConstantBuilder) -> str | None:
+    def _simplify(self, op: Operation, block: Block, facts: ShapeFacts, builder: ConstantBuilder, keep: set[SSAValue]) -> str | None:
         bypassed = isinstance(op, ReshapeOp) and self._bypass_inner_reshape(op, facts)
         if isinstance(op, ReshapeOp) and not _is_constant(op.operands[1]):
             allowzero = op.properties.get("allowzero")
@@ -142,6 +150,8 @@ class SimplifyShapeChains(ForgePass):
         result = op.results[0]
         if not result.uses or facts.elem(result) not in _INT_TYPES:
             return None
+        if returned_by_subgraph(result) or result in keep:
+            return None  # see returned_by_subgraph and if_condition_slice
         return self._materialize(op, result, block, facts, builder)
 
     @staticmethod

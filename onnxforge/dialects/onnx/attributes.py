@@ -101,6 +101,8 @@ def _optional_elem(container: TypeProto.Sequence | TypeProto.Optional) -> Attrib
 def type_to_proto(type_attr: Attribute) -> TypeProto | None:
     """The TypeProto of a value type, or None when nothing is known about it."""
     proto = TypeProto()
+    if isinstance(type_attr, (TensorType, SparseTensorType)) and type_attr.data[0] == 0:
+        return None  # an unknown element type: a TypeProto must not claim UNDEFINED
     if isinstance(type_attr, (TensorType, SparseTensorType)):
         tensor = proto.tensor_type if isinstance(type_attr, TensorType) else proto.sparse_tensor_type
         tensor.elem_type = type_attr.data[0]

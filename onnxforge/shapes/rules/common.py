@@ -32,5 +32,10 @@ def first_elem(ctx: Ctx, *indices: int) -> int | None:
     return None
 
 
-def same_as_input(ctx: Ctx, i: int = 0, out: int = 0, elem: int | None = None) -> None:
-    ctx.set(out, shape=ctx.shape(i), elem=elem or ctx.elem(i))
+_INPUTS_ELEM = -1
+
+
+def same_as_input(ctx: Ctx, i: int = 0, out: int = 0, elem: int | None = _INPUTS_ELEM) -> None:
+    """Output ``out`` has input ``i``'s shape, and its element type unless ``elem`` is given
+    (``elem=None`` means unknown: never fall back to the input's type when the rule names another)."""
+    ctx.set(out, shape=ctx.shape(i), elem=ctx.elem(i) if elem == _INPUTS_ELEM else elem)

@@ -94,9 +94,9 @@ def cast(ctx: Ctx) -> None:
 
 @rule("CastLike", "CastLike_v15", "CastLike_v19")
 def cast_like(ctx: Ctx) -> None:
-    """Same shape as input 0, element type of input 1."""
+    """Same shape as input 0, element type of input 1 (unknown when input 1's is: never input 0's)."""
     to = ctx.elem(1)
-    same_as_input(ctx, elem=to)
+    ctx.set(0, shape=ctx.shape(0))
     if to is not None:
         ctx.outs[0].elem = to
         value = ctx.value(0)
@@ -239,7 +239,7 @@ def quantize(ctx: Ctx) -> None:
 def dequantize(ctx: Ctx) -> None:
     """x's shape; the scale's type (float32 before opset 19)."""
     elem = ctx.elem(1) if ctx.op.name != "onnx.DequantizeLinear_v10" else FLOAT
-    same_as_input(ctx, elem=elem or FLOAT)
+    same_as_input(ctx, elem=elem)
     if ctx.op.name != "onnx.DequantizeLinear_v10" and ctx.int_attr("output_dtype", 0):
         ctx.outs[0].elem = ctx.int_attr("output_dtype")
 
