@@ -271,3 +271,16 @@ def from_proto(proto: ModelProto, base_dir: str | os.PathLike[str] | None = None
     if field_path := invalid_string_field(proto):
         raise ForgeError(f"model: string field {field_path} is not valid UTF-8")
     return LoadedModel(proto, [None] * len(proto.graph.initializer), None if base_dir is None else Path(base_dir))
+
+
+def release_pages(view: memoryview | None) -> None:
+    """Drop the pages of a mapped weight from this process's resident set (the page cache keeps
+    them; they map back in if read again). For weights a pass has read and replaced."""
+    found = mapped_range(view) if view is not None else None
+    if found is None:
+        return
+    mapping, start = found
+    first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
+    end = (start + view.nbytes) // mmap.PAGESIZE * mmap.PAGESIZE  # type: ignore[union-attr]
+    if end > first:
+        mapping.madvise(mmap.MADV_DONTNEED, first, end - first)

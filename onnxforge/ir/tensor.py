@@ -107,6 +107,9 @@ class TensorValue:
             proto = numpy_helper.from_array(array)
             return cls(elem, tuple(array.shape), raw=memoryview(proto.raw_data))
         data = np.ascontiguousarray(array, dtype=np_dtype(elem)).astype(np_dtype(elem).newbyteorder("<"), copy=False)
+        if data.base is None and data.flags.owndata and data.flags.writeable and data.size:
+            data.flags.writeable = False  # we take the array's own buffer: no second copy of a folded weight
+            return cls(elem, tuple(array.shape), raw=memoryview(data).cast("B"))
         return cls(elem, tuple(array.shape), raw=memoryview(data.tobytes()))
 
     def to_proto(self, name: str | None = None) -> TensorProto:

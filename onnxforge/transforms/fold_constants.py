@@ -50,6 +50,7 @@ from onnxforge.dialects.onnx.generated import (
     RandomUniformOp,
 )
 from onnxforge.dialects.onnx.structure import NAMES_ATTR, GraphOp, InitializerOp, ModelOp, NoValueOp, strings_of
+from onnxforge.frontend.loader import release_pages
 from onnxforge.ir.tensor import DenseAttr, TensorValue
 from onnxforge.ir.types import AnyType, NoneType, TensorType, static_tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
@@ -272,6 +273,8 @@ class _Folder:
         op.erase()
         for owner in inputs:
             if isinstance(owner, InitializerOp) and not owner.result.uses and not self._is_default(owner):
+                if isinstance(owner.value, DenseAttr):
+                    release_pages(owner.value.value.raw)  # a transposed weight's source: read once, now dead
                 self.names[owner.tensor_name.data] -= 1
                 owner.detach()
                 owner.erase()
