@@ -90,9 +90,15 @@ class PassManager:
         iterations = 0
         ctx = make_context()
         with run_state(state):
+            last_change = 0  # position (in pass runs) of the latest run that changed the IR
+            settled: dict[int, int] = {}  # pass index -> position of its latest run, if it changed nothing
+            position = 0
             for iterations in range(1, (MAX_ITERATIONS if self.fixed_point else 1) + 1):
                 sweep_changed = False
                 for index, pass_ in enumerate(self.passes):
+                    position += 1
+                    if settled.get(index, -1) > last_change:
+                        continue  # it found nothing to do, and nothing has changed since
                     stage += 1
                     record = records[pass_.name]
                     if pass_.name in inst.print_ir_before:
@@ -114,6 +120,11 @@ class PassManager:
                         changed = changed and print_ir(module) != before_text
                     record.changed += changed
                     sweep_changed |= changed
+                    if changed:
+                        last_change = position
+                        settled.pop(index, None)
+                    else:
+                        settled[index] = position
                     if inst.pass_statistics:
                         record.ops_after = count_ops(module)
                     if inst.print_ir_after_all or pass_.name in inst.print_ir_after or (inst.print_ir_after_change and changed):
