@@ -29,7 +29,7 @@ PIPELINES: dict[str, Pipeline] = {
         "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,"
         "onnx-eliminate-identities,onnx-merge-constants,onnx-cse,onnx-compose-transposes,onnx-merge-reshapes,"
         "onnx-fold-casts,onnx-eliminate-dead",
-        "lossless cleanup, constant folding and shape-chain simplification, to a fixed point",
+        "shape chains, constant and neutral-element folding (class 1), class-0 cleanup",
         fixed_point=True,
     ),
 }
