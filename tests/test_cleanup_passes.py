@@ -14,13 +14,11 @@ in ``tests/filecheck/``.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
-import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
+from node_cases import CASES, identical, original_runs, run
 
 import onnxforge
 from onnxforge.backends.ort import verify
@@ -63,67 +61,19 @@ def test_pass_on_fixture_is_lossless(pass_name: str, fixture: Path) -> None:
 
 # --- the ONNX node test suite ------------------------------------------------------------------
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from onnx.backend.test.case.node import collect_testcases
-
-    CASES = [case for case in collect_testcases(None) if case.model is not None]
-
-_OPTIONS = ort.SessionOptions()
-_OPTIONS.log_severity_level = 4
-_OPTIONS.intra_op_num_threads = 1
-_RUNS: dict[str, list | None] = {}  # type: ignore[type-arg]
-
-
-def _run(model: onnx.ModelProto, feeds: dict) -> list:  # type: ignore[type-arg]
-    session = ort.InferenceSession(model.SerializeToString(), _OPTIONS, providers=["CPUExecutionProvider"])
-    return session.run(None, feeds)
-
-
-def _original_runs(case) -> list | None:  # type: ignore[no-untyped-def, type-arg]
-    """(feeds, outputs) per data set if onnxruntime runs the case correctly as given, else None (cached)."""
-    if case.name in _RUNS:
-        return _RUNS[case.name]
-    initializers = {t.name for t in case.model.graph.initializer}
-    names = [i.name for i in case.model.graph.input if i.name not in initializers]
-    runs: list | None = []  # type: ignore[type-arg]
-    try:
-        for inputs, expected in case.data_sets:
-            feeds = dict(zip(names, inputs))
-            outputs = _run(case.model, feeds)
-            for want, got in zip(expected, outputs):
-                want, got = np.asarray(want), np.asarray(got)
-                same = np.array_equal(want, got) if object in (want.dtype, got.dtype) else (
-                    want.shape == got.shape and np.allclose(got, want, rtol=case.rtol, atol=case.atol, equal_nan=True))
-                if len(expected) != len(outputs) or not same:
-                    raise ValueError("onnxruntime disagrees with the expected outputs")
-            runs.append((feeds, outputs))  # type: ignore[union-attr]
-    except Exception:  # noqa: BLE001  (any failure means onnxruntime cannot run the case as given)
-        runs = None
-    _RUNS[case.name] = runs
-    return runs
-
-
-def _identical(want: object, got: object) -> bool:
-    want, got = np.asarray(want), np.asarray(got)
-    if want.shape != got.shape or want.dtype != got.dtype:
-        return False
-    return bool(np.array_equal(want, got)) if want.dtype == object else want.tobytes() == got.tobytes()
-
-
 @pytest.mark.parametrize("pass_name", PASSES)
 def test_pass_on_node_suite_is_lossless(pass_name: str) -> None:
     """Every case onnxruntime runs correctly as given compiles and stays bit-identical (failures listed)."""
     failures, checked = [], 0
     for case in CASES:
-        runs = _original_runs(case)
+        runs = original_runs(case)
         if runs is None:
             continue
         checked += 1
         try:
             result = onnxforge.compile(case.model, passes=pass_name)
-            for feeds, expected in runs:
-                if not all(_identical(w, g) for w, g in zip(expected, _run(result, feeds), strict=True)):
+            for feeds, outputs, _ in runs:
+                if not all(identical(w, g) for w, g in zip(outputs, run(result, feeds), strict=True)):
                     failures.append(f"{case.name}: outputs not bit-identical")
                     break
         except Exception as err:  # noqa: BLE001  (collect every failure, report them all)

@@ -14,13 +14,12 @@ compared with the case's expected outputs.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
+from node_cases import CASES, checker_passes, matches, original_runs, run, runs_as_given
 
 import onnxforge
 from onnxforge.backends import ort as forge_ort
@@ -87,64 +86,10 @@ def test_model_size_does_not_grow() -> None:
 
 # --- the ONNX node test suite ---------------------------------------------------------
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from onnx.backend.test.case.node import collect_testcases
-
-    CASES = [case for case in collect_testcases(None) if case.model is not None]
-
-_OPTIONS = ort.SessionOptions()
-_OPTIONS.log_severity_level = 4
-_OPTIONS.intra_op_num_threads = 1
-
 NOT_EVALUATED = {"Scatter", "GroupNormalization", "MeanVarianceNormalization"} | SLOW_OPS
 """Default-domain ops the pass may leave as they are in the suite: the reference evaluator has no
 Scatter (deprecated), strict shape inference gives no result type for the next two, and the
 slow ops are evaluated only on small inputs."""
-
-
-def _run(model: onnx.ModelProto, feeds: dict) -> list:  # type: ignore[type-arg]
-    session = ort.InferenceSession(model.SerializeToString(), _OPTIONS, providers=["CPUExecutionProvider"])
-    return session.run(None, feeds)
-
-
-def _matches(expected: list, actual: list, rtol: float, atol: float) -> bool:  # type: ignore[type-arg]
-    if len(expected) != len(actual):
-        return False
-    for want, got in zip(expected, actual):
-        want, got = np.asarray(want), np.asarray(got)
-        if want.dtype == object or got.dtype == object:
-            if not np.array_equal(want, got):
-                return False
-        elif want.shape != got.shape or want.dtype != got.dtype:
-            return False
-        elif not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-            return False
-    return True
-
-
-def _runs_as_given(case, model: onnx.ModelProto, data_sets) -> list | None:  # type: ignore[no-untyped-def, type-arg]
-    """Feeds per data set when onnxruntime runs the model correctly, else None."""
-    initializers = {t.name for t in model.graph.initializer}
-    names = [i.name for i in model.graph.input if i.name not in initializers]
-    feeds = []
-    try:
-        for inputs, expected in data_sets:
-            feed = dict(zip(names, inputs))
-            if not _matches(expected, _run(model, feed), case.rtol, case.atol):
-                return None
-            feeds.append(feed)
-    except Exception:
-        return None
-    return feeds
-
-
-def _checker_passes(model: onnx.ModelProto) -> bool:
-    try:
-        onnx.checker.check_model(model, full_check=True)
-    except Exception:
-        return False
-    return True
 
 
 def _baked(case) -> onnx.ModelProto | None:  # type: ignore[no-untyped-def]
@@ -196,26 +141,26 @@ def _has_constants(model: onnx.ModelProto) -> bool:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_node_case_after_folding(case) -> None:  # type: ignore[no-untyped-def]
-    feeds = _runs_as_given(case, case.model, case.data_sets)
-    if feeds is None:
+    runs = original_runs(case)
+    if runs is None:
         pytest.skip("onnxruntime does not run this case correctly as given")
     if _has_constants(case.model):
         result, changed = _fold(case.model, PASS)
         if changed:
-            if _checker_passes(case.model):
+            if checker_passes(case.model):
                 onnx.checker.check_model(result, full_check=True)
-            for feed, (_, expected) in zip(feeds, case.data_sets):
-                assert _matches(expected, _run(result, feed), case.rtol, case.atol), "folding changed the outputs"
+            for feed, _, expected in runs:
+                assert matches(expected, run(result, feed), case.rtol, case.atol), "folding changed the outputs"
     baked = _baked(case)
     if baked is None:
         return  # inputs that are not tensors
     result, _ = _fold(baked, f"{PASS}{{max-bytes=100000000}}")
     expected = case.data_sets[0][1]
     try:
-        ok = _matches(expected, _run(result, {}), case.rtol, case.atol)
+        ok = matches(expected, run(result, {}), case.rtol, case.atol)
     except Exception:
         ok = False
-    if not ok and _runs_as_given(case, baked, case.data_sets[:1]) is not None:
+    if not ok and runs_as_given(case, baked, case.data_sets[:1]) is not None:
         pytest.fail("baked: onnxruntime runs the baked model correctly, but not after folding")
     if ok and _should_fold_fully(baked):
         left = sorted({n.op_type for n in result.graph.node} - {"Identity"})
