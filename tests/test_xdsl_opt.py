@@ -44,3 +44,12 @@ def test_elided_weights_cannot_be_exported(tmp_path: Path, capsys: pytest.Captur
     assert forgec([str(ir_file), "-o", str(tmp_path / "x.onnx")]) == 1
     err = capsys.readouterr().err
     assert "elided" in err and not (tmp_path / "x.onnx").exists()
+
+
+@pytest.mark.skipif(shutil.which("xdsl-opt") is None, reason="xdsl-opt is installed with xdsl; missing means a broken install")
+def test_xdsl_opt_runs_our_passes() -> None:
+    source = Path(__file__).parent / "filecheck" / "eliminate_dead.mlir"
+    chunk = source.read_text().split("// -----")[0]
+    result = subprocess.run(["xdsl-opt", "-p", "onnx-eliminate-dead"], input=chunk, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert '"onnx.Relu"' in result.stdout and '"onnx.Neg"' not in result.stdout

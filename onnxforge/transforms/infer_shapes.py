@@ -16,13 +16,15 @@ from xdsl.dialects.builtin import ArrayAttr, ModuleOp
 from xdsl.ir import Attribute
 
 from onnxforge.dialects.onnx.structure import GraphOp
-from onnxforge.ir.types import TensorType, tensor_type
+from onnxforge.ir.types import AnyType, TensorType, tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register
 from onnxforge.shapes import infer_and_apply
 
 
 def refined_declaration(declared: Attribute, actual: Attribute) -> Attribute:
     """The declared output type, with unknown dims and wrongly-symbolic constant dims filled in."""
+    if isinstance(declared, AnyType) and isinstance(actual, TensorType):
+        return actual
     if not isinstance(declared, TensorType) or not isinstance(actual, TensorType) or actual.dims is None:
         return declared
     if declared.elem not in (0, actual.elem):
