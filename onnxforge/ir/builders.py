@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, SSAValue
@@ -12,31 +14,41 @@ from onnxforge.ir.types import static_tensor_type
 
 
 class ConstantBuilder:
-    """Makes ``onnx.initializer`` ops whose names collide with no other value of the model."""
+    """Makes ``onnx.initializer`` ops whose names collide with no other value of the model.
+
+    Names are counted (graph inputs, initializers, op results), so a pass that
+    replaces an op can ``release`` its result names and give the constant the
+    name of the value it stands for. Graph output names need no entry: the
+    exporter keeps them for the values returned under them.
+    """
 
     def __init__(self, module: ModuleOp) -> None:
-        self.used: set[str] = set()
+        self.used: Counter[str] = Counter()
         for op in module.walk():
             if isinstance(op, InitializerOp):
-                self.used.add(op.tensor_name.data)
+                self.used[op.tensor_name.data] += 1
             elif isinstance(op, GraphOp):
                 self.used.update(strings_of(op.input_names))
-                self.used.update(strings_of(op.output_names))
             names = op.attributes.get(NAMES_ATTR)
             if isinstance(names, ArrayAttr):
-                self.used.update(strings_of(names))
+                self.used.update(n for n in strings_of(names) if n)
 
     def unique(self, hint: str) -> str:
         name, counter = hint or "const", 0
-        while name in self.used:
+        while self.used[name]:
             counter += 1
             name = f"{hint or 'const'}__{counter}"
-        self.used.add(name)
+        self.used[name] += 1
         return name
 
-    def initializer(self, block: Block, array: np.ndarray, hint: str, elem: int | None = None) -> SSAValue:
+    def release(self, name: str) -> None:
+        """A value of that name is going away."""
+        if self.used[name]:
+            self.used[name] -= 1
+
+    def initializer(self, block: Block, array: np.ndarray | TensorValue, hint: str, elem: int | None = None) -> SSAValue:
         """A new initializer holding ``array`` at the top of ``block`` (so it dominates every use)."""
-        value = TensorValue.from_numpy(array, elem)
+        value = array if isinstance(array, TensorValue) else TensorValue.from_numpy(array, elem)
         op = InitializerOp.create(
             properties={"name": StringAttr(self.unique(hint)), "value": DenseAttr(value)},
             result_types=[static_tensor_type(value.elem, value.dims)],

@@ -21,7 +21,7 @@ from onnxforge.dialects.onnx.generated import (
     DropoutV6Op,
     DropoutV7Op,
 )
-from onnxforge.dialects.onnx.structure import GraphOp, InitializerOp, NoValueOp, strings_of
+from onnxforge.dialects.onnx.structure import GraphOp, InitializerOp, NoValueOp
 from onnxforge.ir.tensor import DenseAttr, TensorValue
 from onnxforge.ir.types import Dim, NoneType, TensorType
 
@@ -44,8 +44,7 @@ def constant_of(value: SSAValue) -> TensorValue | None:
     """
     op = value.owner
     if isinstance(op, InitializerOp):
-        graph = op.parent_op()
-        if isinstance(graph, GraphOp) and op.tensor_name.data in strings_of(graph.input_names):
+        if op.is_input_default():
             return None
         attr = op.value
         return attr.value if isinstance(attr, DenseAttr) and not attr.value.is_elided else None

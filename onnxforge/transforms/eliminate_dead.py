@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 
 from onnxforge.dialects.onnx.base import OnnxOp
-from onnxforge.dialects.onnx.structure import GraphOp, InitializerOp, NoValueOp, strings_of
+from onnxforge.dialects.onnx.structure import InitializerOp, NoValueOp
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
 
 
@@ -23,8 +23,7 @@ def _removable(op: Operation) -> bool:
     if any(result.uses for result in op.results):
         return False
     if isinstance(op, InitializerOp):
-        graph = op.parent_op()
-        return not (isinstance(graph, GraphOp) and op.tensor_name.data in strings_of(graph.input_names))
+        return not op.is_input_default()
     return isinstance(op, (OnnxOp, NoValueOp))
 
 

@@ -30,32 +30,29 @@ from onnxruntime's kernels.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from onnxforge.dialects.onnx.base import OnnxOp
 from onnxforge.dialects.onnx.generated import (
     BernoulliOp,
-    ConstantOp,
-    ConstantV1Op,
-    ConstantV11Op,
     MultinomialOp,
     RandomNormalLikeOp,
     RandomNormalOp,
     RandomUniformLikeOp,
     RandomUniformOp,
 )
-from onnxforge.dialects.onnx.structure import NAMES_ATTR, GraphOp, InitializerOp, ModelOp, NoValueOp, strings_of
+from onnxforge.dialects.onnx.structure import NAMES_ATTR, GraphOp, InitializerOp, ModelOp, strings_of
 from onnxforge.frontend.loader import release_pages
+from onnxforge.ir.builders import ConstantBuilder
 from onnxforge.ir.tensor import DenseAttr, TensorValue
-from onnxforge.ir.types import AnyType, NoneType, TensorType, static_tensor_type
+from onnxforge.ir.types import AnyType, NoneType, TensorType
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
 from onnxforge.transforms._folding_eval import CannotFold, constant_value, estimated_bytes, evaluate
-from onnxforge.transforms._common import if_condition_slice, returned_by_subgraph
+from onnxforge.transforms._common import CONSTANT_OPS, constant_of, if_condition_slice, is_absent, returned_by_subgraph
 
 RANDOM_OPS: tuple[type[Operation], ...] = (
     RandomNormalOp,
@@ -65,10 +62,6 @@ RANDOM_OPS: tuple[type[Operation], ...] = (
     BernoulliOp,
     MultinomialOp,
 )
-
-
-CONSTANT_OPS: tuple[type[OnnxOp], ...] = (ConstantV1Op, ConstantV11Op, ConstantOp)
-"""``onnx.Constant`` in all its opset versions."""
 
 
 def tensor_bytes(value: TensorValue) -> int:
@@ -102,21 +95,20 @@ class FoldConstants(ForgePass):
     def run(self, module: ModuleOp, state: RunState) -> None:
         for model in module.ops:
             if isinstance(model, ModelOp):
-                _Folder(self, model, state).run()
+                _Folder(self, module, model, state).run()
 
 
 class _Folder:
     """One run over one model: walks every graph (subgraphs included) in order, so a fold's
     result is already an initializer when its users are reached."""
 
-    def __init__(self, pass_: FoldConstants, model: ModelOp, state: RunState) -> None:
+    def __init__(self, pass_: FoldConstants, module: ModuleOp, model: ModelOp, state: RunState) -> None:
         self.pass_name = pass_.name
         self.max_bytes = pass_.max_bytes
         self.model = model
         self.state = state
         self.opset = model.opsets().get("", 0)
-        self.names = self._names_in_use()
-        self.defaults: dict[GraphOp, set[str]] = {}
+        self.builder = ConstantBuilder(module)
         self.keep = if_condition_slice(model)
 
     def run(self) -> None:
@@ -132,34 +124,6 @@ class _Folder:
                 self._fold(op)
 
     # --- what is constant ----------------------------------------------------------
-
-    def _names_in_use(self) -> Counter[str]:
-        names: Counter[str] = Counter()
-        for op in self.model.graph.walk():
-            if isinstance(op, GraphOp):
-                names.update(strings_of(op.input_names))
-            elif isinstance(op, InitializerOp):
-                names[op.tensor_name.data] += 1
-            else:
-                names.update(n for n in strings_of(op.attributes.get(NAMES_ATTR)) if n)
-        return names
-
-    def _is_default(self, op: InitializerOp) -> bool:
-        graph = op.parent_op()
-        if not isinstance(graph, GraphOp):
-            return False
-        if graph not in self.defaults:
-            self.defaults[graph] = set(strings_of(graph.input_names))
-        return op.tensor_name.data in self.defaults[graph]
-
-    def _constant_of(self, value: SSAValue) -> TensorValue | None:
-        owner = value.owner
-        if not isinstance(owner, InitializerOp) or not isinstance(owner.value, DenseAttr):
-            return None
-        tensor = owner.value.value
-        if tensor.is_elided or self._is_default(owner):
-            return None
-        return tensor
 
     # --- rewriting -----------------------------------------------------------------
 
@@ -180,10 +144,10 @@ class _Folder:
     def _fold(self, op: OnnxOp) -> None:
         inputs: list[TensorValue | None] = []
         for operand in op.operands:
-            if isinstance(operand.owner, NoValueOp) or isinstance(operand.type, NoneType):
+            if is_absent(operand):
                 inputs.append(None)
                 continue
-            constant = self._constant_of(operand)
+            constant = constant_of(operand)
             if constant is None:
                 return
             inputs.append(constant)
@@ -246,7 +210,7 @@ class _Folder:
         freed = 0
         for value in set(op.operands):
             if all(use.operation is op for use in value.uses):
-                constant = self._constant_of(value)
+                constant = constant_of(value)
                 if constant is not None:
                     freed += tensor_bytes(constant)
         return freed
@@ -255,16 +219,13 @@ class _Folder:
         names = strings_of(op.attributes.get(NAMES_ATTR))
         block = op.parent
         assert block is not None
+        for name in names:
+            self.builder.release(name)  # the constants take over the names of the values they replace
         for index, (result, value) in enumerate(zip(op.results, values)):
             if value is None:
                 continue
-            init = InitializerOp.create(
-                properties={"name": StringAttr(self._claim(names[index] if index < len(names) else "", op, index)),
-                            "value": DenseAttr(value)},
-                result_types=[static_tensor_type(value.elem, value.dims)],
-            )
-            block.insert_op_before(init, op)
-            result.replace_all_uses_with(init.result)
+            wanted = names[index] if index < len(names) and names[index] else f"{source_name(op).rsplit('.', 1)[-1]}_output_{index}"
+            result.replace_all_uses_with(self.builder.initializer(block, value, wanted))
         self.state.record(f"{self.pass_name}/{op.SIGNATURE.op_type}",  # type: ignore[attr-defined]
                           source_name(op))
         self.state.changed = True
@@ -272,10 +233,10 @@ class _Folder:
         op.detach()
         op.erase()
         for owner in inputs:
-            if isinstance(owner, InitializerOp) and not owner.result.uses and not self._is_default(owner):
+            if isinstance(owner, InitializerOp) and not owner.result.uses and not owner.is_input_default():
                 if isinstance(owner.value, DenseAttr):
                     release_pages(owner.value.value.raw)  # a transposed weight's source: read once, now dead
-                self.names[owner.tensor_name.data] -= 1
+                self.builder.release(owner.tensor_name.data)
                 owner.detach()
                 owner.erase()
 
@@ -286,16 +247,3 @@ class _Folder:
         self.state.changed = True
         op.detach()
         op.erase()
-
-    def _claim(self, wanted: str, op: Operation, index: int) -> str:
-        """The op's own output name when no other value has it, else a fresh one derived from it."""
-        if wanted and self.names[wanted] <= 1:
-            self.names[wanted] = 1
-            return wanted
-        base = wanted or f"{source_name(op).rsplit('.', 1)[-1]}_output_{index}"
-        name, counter = f"{base}_folded", 0
-        while self.names[name]:
-            counter += 1
-            name = f"{base}_folded_{counter}"
-        self.names[name] += 1
-        return name

@@ -176,6 +176,12 @@ class InitializerOp(IRDLOperation):
     result = result_def()
     traits = traits_def(Pure())
 
+    def is_input_default(self) -> bool:
+        """Whether this initializer shares its name with an input of its graph: it is then only that
+        input's default value (IR < 4 style), which the caller may override, so it is no constant."""
+        graph = self.parent_op()
+        return isinstance(graph, GraphOp) and self.tensor_name.data in strings_of(graph.input_names)
+
 
 @irdl_op_definition
 class NoValueOp(IRDLOperation):
