@@ -70,7 +70,7 @@ def write_model(
             raise ForgeError(f"external data location {location!r} must be a plain file name")
     targets = [path] + ([path.parent / location] if external_data else [])  # type: ignore[operator]
     for target in targets:
-        if any(_same_file(target, source) for source in protected):
+        if any(same_file(target, source) for source in protected):
             raise ForgeError(f"{target}: refusing to overwrite a file of the input model")
     pieces_per_tensor: list[list[bytes | memoryview]] = []
     data_chunks: list[tuple[int, memoryview]] = []
@@ -164,11 +164,25 @@ class _Copier:
             os.close(fd)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (same path, or links to one inode)."""
     try:
         return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
     except OSError:
         return False
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file (printed IR) atomically, like the model files."""
+    temps: list[Path] = []
+    try:
+        _temp_beside(path, temps).write_text(text)
+        os.replace(temps[0], path)
+    except OSError as err:
+        raise ForgeError(f"{path}: cannot write: {err.strerror or err}") from None
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
 
 
 def _temp_beside(target: Path, temps: list[Path]) -> Path:

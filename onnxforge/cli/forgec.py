@@ -11,7 +11,6 @@ Errors are one line on stderr and a non-zero exit (1: bad input or request,
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -67,13 +66,6 @@ def _dims(pairs: list[str]) -> dict[str, int]:
             raise ForgeError(f"--dim expects NAME=INTEGER, got {pair!r}")
         dims[name] = int(value)
     return dims
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _list_passes() -> int:
@@ -135,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         raise ForgeError("no input model given")
 
     from onnxforge.backends.onnx_export import export_model
-    from onnxforge.backends.writer import write_model
+    from onnxforge.backends.writer import same_file, write_model
     from onnxforge.compiler import optimize, to_ir, verify_ir
     from onnxforge.frontend.loader import load
     from onnxforge.ir.text import parse_ir, print_ir
@@ -145,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     pass_manager(args.pipeline, args.passes)  # reject a bad pipeline before any work
     if output is not None:
-        if _same_file(source, output) or output.resolve() == source.resolve():
+        if same_file(source, output):
             raise ForgeError(f"{output}: refusing to overwrite the input model")
         if output.is_dir():
             raise ForgeError(f"{output}: is a directory")
@@ -169,11 +161,7 @@ def run(args: argparse.Namespace) -> int:
         protected = loaded.source_files
     optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None))
     if args.emit == "ir":
-        text = print_ir(module, weights=args.print_weights)
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            _write_text_atomically(output, text)
+        _emit_text(print_ir(module, weights=args.print_weights), output)
         return 0
 
     exported = export_model(module)
@@ -207,12 +195,18 @@ def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> i
         verify_ir(module, f"{source} (chunk {index})")
         optimize(module, args.pipeline, args.passes, _instrumentation(args, None))
         outputs.append(print_ir(module, weights=args.print_weights))
-    text = f"{SPLIT_MARKER}\n".join(outputs)
+    _emit_text(f"{SPLIT_MARKER}\n".join(outputs), output)
+    return 0
+
+
+def _emit_text(text: str, output: Path | None) -> None:
+    """Printed IR to stdout, or atomically to the output file."""
+    from onnxforge.backends.writer import write_text
+
     if output is None:
         sys.stdout.write(text)
     else:
-        _write_text_atomically(output, text)
-    return 0
+        write_text(output, text)
 
 
 def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[Path]) -> int:
@@ -240,16 +234,6 @@ def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
-
-
-def _write_text_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        temp.write_text(text)
-        os.replace(temp, path)
-    except OSError as err:
-        temp.unlink(missing_ok=True)
-        raise ForgeError(f"{path}: cannot write: {err.strerror}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -185,17 +185,11 @@ class LoadedModel:
 
 
 _KNOWN_TYPES = set(TensorProto.DataType.values()) - {TensorProto.UNDEFINED}
-_SUB_BYTE = {
-    code: per_byte
-    for name, code in TensorProto.DataType.items()
-    for names, per_byte in ((("UINT4", "INT4", "FLOAT4E2M1"), 2), (("UINT2", "INT2"), 4))
-    if name in names
-}
 
 
 def expected_nbytes(tensor: TensorProto) -> int | None:
     """Bytes a tensor's raw data must hold (None for strings); ValueError for an impossible tensor."""
-    from onnxforge.ir.tensor import np_dtype
+    from onnxforge.ir.tensor import raw_nbytes
 
     if tensor.data_type not in _KNOWN_TYPES:
         raise ValueError(f"element type {tensor.data_type} is not a valid ONNX type")
@@ -203,13 +197,7 @@ def expected_nbytes(tensor: TensorProto) -> int | None:
         raise ValueError(f"negative dimension in shape {list(tensor.dims)}")
     if tensor.data_type == TensorProto.STRING:
         return None
-    count = 1
-    for d in tensor.dims:
-        count *= d
-    if tensor.data_type in _SUB_BYTE:
-        per_byte = _SUB_BYTE[tensor.data_type]
-        return (count + per_byte - 1) // per_byte
-    return count * np_dtype(tensor.data_type).itemsize
+    return raw_nbytes(tensor.data_type, tuple(tensor.dims))
 
 
 class MappedFile(mmap.mmap):

@@ -33,12 +33,22 @@ INLINE_LIMIT = 16
 _PRINT_WEIGHTS = contextvars.ContextVar("onnxforge_print_weights", default=False)
 
 _FLOAT_CODES = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}
-_PACKED_CODES = {
-    code
+ELEMENTS_PER_BYTE = {
+    code: per_byte
     for name, code in TensorProto.DataType.items()
-    if name in {"UINT4", "INT4", "FLOAT4E2M1", "UINT2", "INT2"}
+    for names, per_byte in ((("UINT4", "INT4", "FLOAT4E2M1"), 2), (("UINT2", "INT2"), 4))
+    if name in names
 }
 """Sub-byte types: ONNX packs several elements per byte in raw_data."""
+_PACKED_CODES = set(ELEMENTS_PER_BYTE)
+
+
+def raw_nbytes(elem: int, dims: tuple[int, ...]) -> int:
+    """Bytes of raw_data a tensor of this element type and shape holds (not for strings)."""
+    count = math.prod(dims)
+    if elem in ELEMENTS_PER_BYTE:
+        return -(-count // ELEMENTS_PER_BYTE[elem])
+    return count * np_dtype(elem).itemsize
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ touched, so their dim names are never renamed.
 
 from __future__ import annotations
 
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Operation
 
 from onnxforge.ir.types import AnyType, TensorType, tensor_type
 from onnxforge.ir.values import set_type

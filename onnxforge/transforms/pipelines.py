@@ -66,8 +66,3 @@ def pass_manager(pipeline: str | None = "none", passes: str | None = None) -> Pa
         return PassManager(parse_passes(passes), fixed_point=False, spec=passes)
     named = resolve(pipeline or "none")
     return PassManager(parse_passes(named.passes), fixed_point=named.fixed_point, spec=named.passes)
-
-
-def run_pipeline(module, pipeline: str = "none") -> None:  # type: ignore[no-untyped-def]
-    """Run a named pipeline on the module in place, without instrumentation."""
-    pass_manager(pipeline).run(module)
