@@ -50,7 +50,8 @@ def test_cleanup_is_verified_and_as_small_as_measured(name: str, cleaned: dict[s
     assert len(result.graph.node) <= NODES_AFTER_CLEANUP[name]
     for seed, dims in ((0, {"batch": 2, "sequence": 5}), (1, {"batch": 3, "sequence": 11})):
         report = verify(FIXTURES / f"{name}.onnx", result, seed=seed, dims=dims)
-        assert report.within(1e-5), report.summary()
+        # cleanup is class 1 (float folding), but on these exports every fold is exact: assert what we see.
+        assert report.identical, report.summary()
 
 
 @pytest.mark.parametrize("name", ["bert_ts", "vit_ts", "whisper_encoder_ts"])

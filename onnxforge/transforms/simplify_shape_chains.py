@@ -36,7 +36,6 @@ from xdsl.ir import Block, Operation, SSAValue
 
 from onnxforge.dialects.onnx.generated import (
     ConstantOfShapeOp,
-    ConstantOp,
     ExpandOp,
     ReshapeOp,
     TileOp,
@@ -46,16 +45,12 @@ from onnxforge.ir.builders import ConstantBuilder, default_opset, standard_op
 from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
 from onnxforge.shapes import ShapeFacts, infer
-from onnxforge.transforms._common import if_condition_slice, returned_by_subgraph
+from onnxforge.transforms._common import CONSTANT_OPS, constant_of, if_condition_slice, returned_by_subgraph
 
 MAX_MATERIALIZED = 64
 """Known tensors up to this many elements become initializers."""
 
 _INT_TYPES = {TensorProto.INT64, TensorProto.INT32, TensorProto.BOOL}
-
-
-def _is_constant(value: SSAValue) -> bool:
-    return isinstance(value.owner, (InitializerOp, ConstantOp))
 
 
 def _static(values: tuple | None) -> bool:  # type: ignore[type-arg]
@@ -129,7 +124,7 @@ class SimplifyShapeChains(ForgePass):
 
     def _simplify(self, op: Operation, block: Block, facts: ShapeFacts, builder: ConstantBuilder, keep: set[SSAValue]) -> str | None:
         bypassed = isinstance(op, ReshapeOp) and self._bypass_inner_reshape(op, facts)
-        if isinstance(op, ReshapeOp) and not _is_constant(op.operands[1]):
+        if isinstance(op, ReshapeOp) and constant_of(op.operands[1]) is None:
             allowzero = op.properties.get("allowzero")
             zero = allowzero.value.data if isinstance(allowzero, IntegerAttr) else 0
             target = facts.value(op.operands[1])
@@ -139,13 +134,13 @@ class SimplifyShapeChains(ForgePass):
                 return "reshape-target"
         if bypassed:
             return "reshape-of-reshape"
-        if isinstance(op, ExpandOp) and not _is_constant(op.operands[1]):
+        if isinstance(op, ExpandOp) and constant_of(op.operands[1]) is None:
             target = facts.value(op.operands[1])
             form = None if target is None else expand_target(target, facts.shape(op.operands[0]))
             if form is not None:
                 op.operands[1] = builder.initializer(block, np.array(form, np.int64), f"{_hint(op)}_shape")
                 return "expand-target"
-        if isinstance(op, (InitializerOp, ConstantOp)) or len(op.results) != 1 or op.regions:
+        if isinstance(op, (InitializerOp, *CONSTANT_OPS)) or len(op.results) != 1 or op.regions:
             return None
         result = op.results[0]
         if not result.uses or facts.elem(result) not in _INT_TYPES:
@@ -171,7 +166,7 @@ class SimplifyShapeChains(ForgePass):
             return None
         operand = op.operands[position]
         target = facts.value(operand)
-        if target is None or _is_constant(operand) or _static(target) or any(t is None for t in target):
+        if target is None or constant_of(operand) is not None or _static(target) or any(t is None for t in target):
             return None
         pieces = _runs(target, _sources(graph, facts))
         if pieces is None:
@@ -240,7 +235,7 @@ def _sources(graph: GraphOp, facts: ShapeFacts) -> dict:  # type: ignore[type-ar
 def _exclusive_chain(value: SSAValue, consumer: Operation) -> int:
     """How many ops compute ``value`` for ``consumer`` alone (they die if it stops using it)."""
     owner = value.owner
-    if not isinstance(owner, Operation) or isinstance(owner, (InitializerOp, ConstantOp)):
+    if not isinstance(owner, Operation) or isinstance(owner, (InitializerOp, *CONSTANT_OPS)):
         return 0
     chain: set[Operation] = set()
     frontier = [owner]
@@ -250,7 +245,7 @@ def _exclusive_chain(value: SSAValue, consumer: Operation) -> int:
         if op in chain or not all(user in chain or user is consumer or _dead(user) for user in users):
             continue
         chain.add(op)
-        frontier.extend(o.owner for o in op.operands if isinstance(o.owner, Operation) and not isinstance(o.owner, (InitializerOp, ConstantOp)))
+        frontier.extend(o.owner for o in op.operands if isinstance(o.owner, Operation) and not isinstance(o.owner, (InitializerOp, *CONSTANT_OPS)))
     return len(chain)
 
 
