@@ -9,6 +9,7 @@ name, a name defined twice or a cycle is a ``ForgeError`` naming the node.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable
 
@@ -475,6 +476,7 @@ def _finish_body(block: Block, ops: list[Operation], outputs: list[str], scope: 
     block.add_ops(ops)
 
 
+@functools.cache
 def _newest_version(domain: str) -> int:
     return max(s.since_version for s in defs.get_all_schemas_with_history() if s.domain == domain)
 
