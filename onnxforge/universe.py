@@ -9,10 +9,16 @@ def _onnx_dialect():  # type: ignore[no-untyped-def]
     return ONNX
 
 
+def _nn_dialect():  # type: ignore[no-untyped-def]
+    from onnxforge.dialects.nn import NN
+
+    return NN
+
+
 def _passes() -> dict:  # type: ignore[type-arg]
     from onnxforge.passmanager.registry import all_passes
 
     return {name: (lambda p=p: p) for name, p in all_passes().items()}
 
 
-UNIVERSE = Universe(all_dialects={"onnx": _onnx_dialect}, all_passes=_passes())
+UNIVERSE = Universe(all_dialects={"onnx": _onnx_dialect, "nn": _nn_dialect}, all_passes=_passes())

@@ -8,9 +8,11 @@ from xdsl.dialects.builtin import Builtin
 
 def make_context() -> Context:
     """A fresh context that knows builtin and all onnxforge dialects."""
+    from onnxforge.dialects.nn import NN
     from onnxforge.dialects.onnx import ONNX
 
     ctx = Context()
     ctx.load_dialect(Builtin)
     ctx.load_dialect(ONNX)
+    ctx.load_dialect(NN)
     return ctx

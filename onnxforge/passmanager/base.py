@@ -14,12 +14,25 @@ import enum
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
+
+if TYPE_CHECKING:
+    from onnxforge.lowering import LoweringTarget
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A fusion candidate that matched its anchor but did not fuse, and why."""
+
+    pass_name: str
+    pattern: str
+    node: str
+    reason: str
 
 
 class Accuracy(enum.IntEnum):
@@ -54,6 +67,10 @@ class RunState:
     changed: bool = False
     """Set by a pass that changed the IR outside the pattern driver."""
     warnings: list[str] = field(default_factory=list)
+    target: LoweringTarget | None = None
+    """What fused ops may lower to (None: standard ops at the model's opset)."""
+    near_misses: list[NearMiss] = field(default_factory=list)
+    """Fusion candidates that did not fuse, with the reason (``forgec --explain-fusions``)."""
 
     def allow_rewrite(self) -> bool:
         return self.bisect_limit is None or self.rewrites < self.bisect_limit

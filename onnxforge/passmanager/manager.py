@@ -24,6 +24,7 @@ from xdsl.utils.exceptions import DiagnosticException, VerifyException
 from onnxforge.errors import ForgeError
 from onnxforge.ir.context import make_context
 from onnxforge.ir.text import print_ir
+from onnxforge.lowering import LoweringTarget
 from onnxforge.passmanager.base import ForgePass, RunState, run_state
 from onnxforge.passmanager.rewriting import count_ops, source_name
 
@@ -49,6 +50,8 @@ class Instrumentation:
     verify_each: Callable[[ModuleOp, ForgePass], str | None] | None = None
     """Called after each pass; returns a problem description or None."""
     reproducer: Path | None = None
+    target: LoweringTarget | None = None
+    """What fused ops may lower to (``--target``/``--target-opset``); None: standard ops at the model's opset."""
     stream: TextIO = field(default_factory=lambda: sys.stderr)
 
 
@@ -80,7 +83,7 @@ class PassManager:
 
     def run(self, module: ModuleOp, inst: Instrumentation | None = None) -> RunReport:
         inst = inst or Instrumentation()
-        state = RunState(bisect_limit=inst.bisect_limit)
+        state = RunState(bisect_limit=inst.bisect_limit, target=inst.target)
         records = {p.name: PassRecord(p.name) for p in self.passes}
         original = module.clone() if inst.reproducer is not None else None
         stage = 0
