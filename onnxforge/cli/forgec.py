@@ -28,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", help="output file (.onnx, or the IR text with --emit=ir; default stdout for IR)")
     parser.add_argument("--pipeline", default="none", help=f"named pipeline: {', '.join(PIPELINES)} (default none)")
     parser.add_argument("--passes", help="explicit pass list instead of a pipeline, e.g. onnx-eliminate-dead,onnx-cse")
+    parser.add_argument("--target", choices=["standard", "ort", "portable"], default="standard",
+                        help="what fused ops lower to: standard ONNX ops (default), onnxruntime contrib ops, "
+                             "or portable decompositions for converters without fused ops")
+    parser.add_argument("--target-opset", type=int, metavar="N",
+                        help="first convert the model to default-domain opset N (e.g. 23 for Attention, RMSNormalization)")
+    parser.add_argument("--explain-fusions", action="store_true",
+                        help="list fusion candidates that did not fuse, with the reason, on stderr")
     parser.add_argument("--list-passes", action="store_true", help="list every pass with its summary and class, then exit")
     parser.add_argument("--load-pass-plugin", action="append", default=[], metavar="FILE.py", help="load passes from a Python file")
     parser.add_argument("--emit", choices=["onnx", "ir"], default="onnx", help="write the ONNX model (default) or the IR")
@@ -81,8 +88,11 @@ def _list_passes() -> int:
     return 0
 
 
-def _instrumentation(args: argparse.Namespace, reference: Path | None):  # type: ignore[no-untyped-def]
+def _instrumentation(args: argparse.Namespace, reference: Path | None, opset: int):  # type: ignore[no-untyped-def]
+    from onnxforge.lowering import LoweringTarget
     from onnxforge.passmanager.manager import Instrumentation
+
+    target = LoweringTarget(args.target, args.target_opset or opset)
 
     verify_each = None
     if args.verify_each:
@@ -113,6 +123,7 @@ def _instrumentation(args: argparse.Namespace, reference: Path | None):  # type:
         verify_ir_each=args.verify_ir_each,
         verify_each=verify_each,
         reproducer=args.reproducer,
+        target=target,
     )
 
 
@@ -159,7 +170,14 @@ def run(args: argparse.Namespace) -> int:
         loaded = load(source)
         module = to_ir(loaded)
         protected = loaded.source_files
-    optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None))
+    opset = _opset(module, args)
+    if args.target_opset:
+        from onnxforge.frontend.opset_conversion import raise_opset
+
+        module = raise_opset(module, args.target_opset)
+    report = optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None, opset))
+    if args.explain_fusions:
+        _explain(report)
     if args.emit == "ir":
         _emit_text(print_ir(module, weights=args.print_weights), output)
         return 0
@@ -193,10 +211,40 @@ def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> i
             continue
         module = parse_ir(chunk, f"{source} (chunk {index})")
         verify_ir(module, f"{source} (chunk {index})")
-        optimize(module, args.pipeline, args.passes, _instrumentation(args, None))
+        opset = _opset(module, args)
+        if args.target_opset:
+            from onnxforge.frontend.opset_conversion import raise_opset
+
+            module = raise_opset(module, args.target_opset)
+        report = optimize(module, args.pipeline, args.passes, _instrumentation(args, None, opset))
+        if args.explain_fusions:
+            _explain(report)
         outputs.append(print_ir(module, weights=args.print_weights))
     _emit_text(f"{SPLIT_MARKER}\n".join(outputs), output)
     return 0
+
+
+def _opset(module, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from onnxforge.ir.builders import default_opset
+
+    return args.target_opset or default_opset(module)
+
+
+def _explain(report) -> None:  # type: ignore[no-untyped-def]
+    """``--explain-fusions``: every candidate that did not fuse, grouped by pass and reason."""
+    from collections import Counter
+
+    misses = report.state.near_misses
+    fused = {k: v for k, v in report.state.statistics.items() if k.startswith("nn-fuse")}
+    print(f"forgec: fusions applied: {', '.join(f'{k} ×{v}' for k, v in sorted(fused.items())) or 'none'}", file=sys.stderr)
+    if not misses:
+        print("forgec: no fusion near misses", file=sys.stderr)
+        return
+    counts = Counter((m.pass_name, m.pattern, m.reason) for m in misses)
+    print(f"forgec: {len(misses)} fusion near misses:", file=sys.stderr)
+    for (pass_name, pattern, reason), n in counts.most_common():
+        example = next(m.node for m in misses if (m.pass_name, m.pattern, m.reason) == (pass_name, pattern, reason))
+        print(f"  {pass_name}/{pattern}: {reason} (×{n}, e.g. at {example!r})", file=sys.stderr)
 
 
 def _emit_text(text: str, output: Path | None) -> None:
