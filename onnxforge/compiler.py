@@ -40,14 +40,24 @@ def verify_ir(module: ModuleOp, what: str) -> None:
 def optimize(module: ModuleOp, pipeline: str | None = "none", passes: str | None = None,
              instrumentation: Instrumentation | None = None) -> RunReport:
     """Run a named pipeline (or an explicit pass list) on the IR in place."""
-    return pass_manager(pipeline, passes).run(module, instrumentation)
+    return pass_manager(pipeline, passes, module).run(module, instrumentation)
 
 
-def compile(model: ModelProto | str | os.PathLike[str], pipeline: str = "none", passes: str | None = None) -> ModelProto:  # noqa: A001
+def compile(model: ModelProto | str | os.PathLike[str], pipeline: str = "none", passes: str | None = None,  # noqa: A001
+            target: str = "standard", target_opset: int | None = None) -> ModelProto:
     """Compile a model (a ModelProto or a path) with a named pipeline or a pass list; return the new ModelProto.
 
-    The input is never modified. Raises ``ForgeError`` with a one-line message on bad input.
+    ``target`` (standard, ort, portable) says what fused ops lower to; ``target_opset`` first converts the
+    model to that default-domain opset. The input is never modified. Raises ``ForgeError`` with a
+    one-line message on bad input.
     """
+    from onnxforge.frontend.opset_conversion import raise_opset
+    from onnxforge.ir.builders import default_opset
+    from onnxforge.lowering import LoweringTarget
+
     module = to_ir(load_model(model))
-    optimize(module, pipeline, passes)
+    if target_opset:
+        module = raise_opset(module, target_opset)
+    lowering = LoweringTarget(target, default_opset(module))  # type: ignore[arg-type]
+    optimize(module, pipeline, passes, Instrumentation(target=lowering))
     return to_model_proto(module)

@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forgec", description="Compile an ONNX model through the onnxforge IR.")
     parser.add_argument("model", nargs="?", help="input .onnx file (never modified), or .mlir textual IR")
     parser.add_argument("-o", "--output", help="output file (.onnx, or the IR text with --emit=ir; default stdout for IR)")
-    parser.add_argument("--pipeline", default="none", help=f"named pipeline: {', '.join(PIPELINES)} (default none)")
+    parser.add_argument("--pipeline", default="auto",
+                        help=f"named pipeline: {', '.join(PIPELINES)} (default auto: chosen from the graph's fingerprint)")
     parser.add_argument("--passes", help="explicit pass list instead of a pipeline, e.g. onnx-eliminate-dead,onnx-cse")
     parser.add_argument("--target", choices=["standard", "ort", "portable"], default="standard",
                         help="what fused ops lower to: standard ONNX ops (default), onnxruntime contrib ops, "
@@ -189,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     if args.verify:
         if loaded is None:
             raise ForgeError("--verify needs an .onnx input to compare against")
-        return _verify(args, source, output, written)  # type: ignore[arg-type]
+        return _verify(args, source, output, written, report)  # type: ignore[arg-type]
     return 0
 
 
@@ -257,13 +258,11 @@ def _emit_text(text: str, output: Path | None) -> None:
         write_text(output, text)
 
 
-def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[Path]) -> int:
+def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[Path], report) -> int:  # type: ignore[no-untyped-def]
     from onnxforge.backends.ort import verify
     from onnxforge.passmanager import get_pass
-    from onnxforge.transforms.pipelines import parse_passes, resolve
 
-    spec = args.passes if args.passes is not None else resolve(args.pipeline).passes
-    accuracy = max((get_pass(p.name).accuracy for p in parse_passes(spec)), default=0)
+    accuracy = max((get_pass(name).accuracy for name, record in report.records.items() if record.runs), default=0)
     try:
         report = verify(source, output, seed=args.seed, dims=_dims(args.dim))
     except ForgeError as err:
@@ -284,7 +283,24 @@ def _remove(paths: list[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
+SUBCOMMANDS = {
+    "inspect": "onnxforge.cli.instruments",
+    "attribution": "onnxforge.cli.instruments",
+    "tolerance": "onnxforge.cli.instruments",
+    "order": "onnxforge.cli.instruments",
+    "latency": "onnxforge.cli.instruments",
+    "calibrate": "onnxforge.cli.calibrate",
+    "cost-validate": "onnxforge.cli.calibrate",
+}
+"""``forgec SUBCOMMAND ...``: the instruments and the cost-model tools, each with its own ``--help``."""
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+
+        return int(importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv))
     args = _parser().parse_args(argv)
     try:
         return run(args)

@@ -75,79 +75,39 @@ class RunReport:
         return any(r.changed for r in self.records.values())
 
 
+@dataclass(frozen=True)
+class Stage:
+    """A run of passes in order, optionally repeated until none changes anything."""
+
+    passes: list[ForgePass]
+    fixed_point: bool = False
+
+
 class PassManager:
-    def __init__(self, passes: list[ForgePass], fixed_point: bool = False, spec: str = "") -> None:
-        self.passes = passes
+    """Runs stages of passes with the instrumentation; a plain pass list is one stage."""
+
+    def __init__(self, passes: list[ForgePass], fixed_point: bool = False, spec: str = "",
+                 stages: list[Stage] | None = None) -> None:
+        self.stages = stages if stages is not None else [Stage(passes, fixed_point)]
+        self.passes = [p for stage in self.stages for p in stage.passes]
         self.fixed_point = fixed_point
-        self.spec = spec or ",".join(p.name for p in passes)
+        self.spec = spec or ",".join(p.name for p in self.passes)
 
     def run(self, module: ModuleOp, inst: Instrumentation | None = None) -> RunReport:
         inst = inst or Instrumentation()
         state = RunState(bisect_limit=inst.bisect_limit, target=inst.target)
         records = {p.name: PassRecord(p.name) for p in self.passes}
         original = module.clone() if inst.reproducer is not None else None
-        stage = 0
+        self._stage_count = 0
+        self._ran: list[str] = []
         if inst.ir_dump_dir is not None:
             inst.ir_dump_dir.mkdir(parents=True, exist_ok=True)
-            self._dump(inst, module, stage, "input")
+            self._dump(inst, module, 0, "input")
         iterations = 0
         ctx = make_context()
         with run_state(state):
-            last_change = 0  # position (in pass runs) of the latest run that changed the IR
-            settled: dict[int, int] = {}  # pass index -> position of its latest run, if it changed nothing
-            position = 0
-            for iterations in range(1, (MAX_ITERATIONS if self.fixed_point else 1) + 1):
-                sweep_changed = False
-                for index, pass_ in enumerate(self.passes):
-                    position += 1
-                    if settled.get(index, -1) > last_change:
-                        continue  # it found nothing to do, and nothing has changed since
-                    stage += 1
-                    record = records[pass_.name]
-                    if pass_.name in inst.print_ir_before:
-                        self._show(inst, module, f"IR before {pass_.name}")
-                    before_text = print_ir(module) if inst.print_ir_after_change else None
-                    record.ops_before = count_ops(module) if inst.pass_statistics else 0
-                    rewrites, state.changed = state.rewrites, False
-                    start = time.perf_counter()
-                    try:
-                        pass_.apply(ctx, module)
-                        if inst.verify_ir_each or inst.verify_each is not None:
-                            module.verify()
-                    except Exception as err:
-                        self._fail(err, pass_, state, original, inst, iterations, index)
-                    record.seconds += time.perf_counter() - start
-                    record.runs += 1
-                    changed = state.changed or state.rewrites > rewrites
-                    if before_text is not None:
-                        changed = changed and print_ir(module) != before_text
-                    record.changed += changed
-                    sweep_changed |= changed
-                    if changed:
-                        last_change = position
-                        settled.pop(index, None)
-                    else:
-                        settled[index] = position
-                    if inst.pass_statistics:
-                        record.ops_after = count_ops(module)
-                    if inst.print_ir_after_all or pass_.name in inst.print_ir_after or (inst.print_ir_after_change and changed):
-                        self._show(inst, module, f"IR after {pass_.name}")
-                    if inst.ir_dump_dir is not None:
-                        self._dump(inst, module, stage, pass_.name)
-                    if inst.verify_each is not None:
-                        problem = inst.verify_each(module, pass_)
-                        if problem:
-                            raise ForgeError(
-                                f"--verify-each: pass {pass_.name} (class {int(pass_.accuracy)}) changed the outputs: {problem}; "
-                                f"last rewrite: {state.last_rewrite or 'none'} (narrow it with --bisect-limit={state.rewrites})"
-                            )
-                if not self.fixed_point or not sweep_changed:
-                    break
-            else:
-                state.warnings.append(
-                    f"pipeline did not reach a fixed point in {MAX_ITERATIONS} sweeps; the result is correct but may "
-                    "not be fully simplified (please report this model)"
-                )
+            for stage in self.stages:
+                iterations = max(iterations, self._run_stage(stage, module, inst, state, records, ctx, original))
         if self.passes and not (inst.verify_ir_each or inst.verify_each is not None):
             try:
                 module.verify()
@@ -171,10 +131,73 @@ class PassManager:
             self._print_statistics(inst, report)
         return report
 
+    def _run_stage(self, stage_def: Stage, module: ModuleOp, inst: Instrumentation, state: RunState,
+                   records: dict[str, PassRecord], ctx, original: ModuleOp | None) -> int:  # type: ignore[no-untyped-def]
+        """One stage's sweeps; returns how many it took."""
+        last_change = 0  # position (in pass runs) of the latest run that changed the IR
+        settled: dict[int, int] = {}  # pass index -> position of its latest run, if it changed nothing
+        position = 0
+        iterations = 0
+        for iterations in range(1, (MAX_ITERATIONS if stage_def.fixed_point else 1) + 1):
+            sweep_changed = False
+            for index, pass_ in enumerate(stage_def.passes):
+                position += 1
+                if settled.get(index, -1) > last_change:
+                    continue  # it found nothing to do, and nothing has changed since
+                self._stage_count += 1
+                stage = self._stage_count
+                record = records[pass_.name]
+                if pass_.name in inst.print_ir_before:
+                    self._show(inst, module, f"IR before {pass_.name}")
+                before_text = print_ir(module) if inst.print_ir_after_change else None
+                record.ops_before = count_ops(module) if inst.pass_statistics else 0
+                rewrites, state.changed = state.rewrites, False
+                self._ran.append(pass_.name)
+                start = time.perf_counter()
+                try:
+                    pass_.apply(ctx, module)
+                    if inst.verify_ir_each or inst.verify_each is not None:
+                        module.verify()
+                except Exception as err:
+                    self._fail(err, pass_, state, original, inst)
+                record.seconds += time.perf_counter() - start
+                record.runs += 1
+                changed = state.changed or state.rewrites > rewrites
+                if before_text is not None:
+                    changed = changed and print_ir(module) != before_text
+                record.changed += changed
+                sweep_changed |= changed
+                if changed:
+                    last_change = position
+                    settled.pop(index, None)
+                else:
+                    settled[index] = position
+                if inst.pass_statistics:
+                    record.ops_after = count_ops(module)
+                if inst.print_ir_after_all or pass_.name in inst.print_ir_after or (inst.print_ir_after_change and changed):
+                    self._show(inst, module, f"IR after {pass_.name}")
+                if inst.ir_dump_dir is not None:
+                    self._dump(inst, module, stage, pass_.name)
+                if inst.verify_each is not None:
+                    problem = inst.verify_each(module, pass_)
+                    if problem:
+                        raise ForgeError(
+                            f"--verify-each: pass {pass_.name} (class {int(pass_.accuracy)}) changed the outputs: {problem}; "
+                            f"last rewrite: {state.last_rewrite or 'none'} (narrow it with --bisect-limit={state.rewrites})"
+                        )
+            if not stage_def.fixed_point or not sweep_changed:
+                break
+        else:
+            state.warnings.append(
+                f"pipeline did not reach a fixed point in {MAX_ITERATIONS} sweeps; the result is correct but may "
+                "not be fully simplified (please report this model)"
+            )
+        return iterations
+
     # --- failure -----------------------------------------------------------------
 
     def _fail(self, err: Exception, pass_: ForgePass, state: RunState, original: ModuleOp | None,
-              inst: Instrumentation, iteration: int, index: int) -> None:
+              inst: Instrumentation) -> None:
         if isinstance(err, ForgeError):
             raise err
         where = ""
@@ -187,8 +210,7 @@ class PassManager:
         message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         reproducer = ""
         if original is not None and inst.reproducer is not None:
-            ran = [p.name for p in self.passes] * (iteration - 1) + [p.name for p in self.passes[: index + 1]]
-            self._write_reproducer(inst.reproducer, original, ",".join(ran))
+            self._write_reproducer(inst.reproducer, original, ",".join(self._ran))
             reproducer = f"; reproducer: {inst.reproducer}"
         raise ForgeError(f"pass {pass_.name} failed{where}: {type(cause).__name__}: {message}{reproducer}") from err
 

@@ -7,31 +7,64 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.arg_spec import parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError
 
 from onnxforge.errors import ForgeError
 from onnxforge.passmanager.base import ForgePass
-from onnxforge.passmanager.manager import PassManager
+from onnxforge.passmanager.manager import PassManager, Stage
 from onnxforge.passmanager.registry import get_pass
 
 
 @dataclass(frozen=True)
 class Pipeline:
-    passes: str
+    """A named list of stages; each stage is a pass list in xDSL's syntax, optionally run to a fixed point."""
+
+    stages: tuple[tuple[str, bool], ...]
     summary: str
-    fixed_point: bool = False
+
+    @property
+    def passes(self) -> str:
+        """Every pass of the pipeline in order (what --verify uses to take the worst accuracy class)."""
+        return ",".join(spec for spec, _ in self.stages if spec)
+
+    @property
+    def fixed_point(self) -> bool:
+        return any(fixed for _, fixed in self.stages)
+
+
+CLEANUP = (
+    "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,"
+    "onnx-eliminate-identities,onnx-merge-constants,onnx-cse,onnx-compose-transposes,onnx-merge-reshapes,"
+    "onnx-fold-casts,onnx-eliminate-dead"
+)
+TRANSFORMER_FUSIONS = (
+    "onnx-infer-shapes,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,nn-fuse-rotary-embedding,nn-fuse-attention,"
+    "nn-fuse-skip-layer-norm,nn-fuse-qkv,nn-fuse-linear"
+)
+VISION_FUSIONS = "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-fuse-conv-activation,nn-fuse-linear"
+HYBRID_FUSIONS = (
+    "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-fuse-conv-activation,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,"
+    "nn-fuse-rotary-embedding,nn-fuse-attention,nn-fuse-skip-layer-norm,nn-fuse-qkv,nn-fuse-linear"
+)
+
+
+def _fusing(fusions: str) -> tuple[tuple[str, bool], ...]:
+    """cleanup to a fixed point → the fusions once, in order → lowering by target → cleanup again."""
+    return ((CLEANUP, True), (fusions, False), ("nn-lower", False), (CLEANUP, True))
 
 
 PIPELINES: dict[str, Pipeline] = {
-    "none": Pipeline("", "import and export only"),
-    "cleanup": Pipeline(
-        "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,"
-        "onnx-eliminate-identities,onnx-merge-constants,onnx-cse,onnx-compose-transposes,onnx-merge-reshapes,"
-        "onnx-fold-casts,onnx-eliminate-dead",
-        "shape chains, constant and neutral-element folding (class 1), class-0 cleanup",
-        fixed_point=True,
-    ),
+    "none": Pipeline((("", False),), "import and export only"),
+    "cleanup": Pipeline(((CLEANUP, True),), "shape chains, constant and neutral-element folding (class 1), class-0 cleanup"),
+    "transformer": Pipeline(_fusing(TRANSFORMER_FUSIONS),
+                            "cleanup, then LayerNorm/RMSNorm/GELU/rotary/attention/skip-LN/QKV/linear fusions, lowered by --target"),
+    "vision": Pipeline(_fusing(VISION_FUSIONS), "cleanup, then Conv+BN, Conv+activation and linear fusions, lowered by --target"),
+    "hybrid": Pipeline(_fusing(HYBRID_FUSIONS), "vision and transformer fusions together (conv + attention models)"),
+    "portable": Pipeline(((CLEANUP, True), ("onnx-infer-shapes,nn-fuse-layer-norm,nn-fuse-gelu", False), ("nn-lower", False), (CLEANUP, True)),
+                         "cleanup, and LayerNorm/GELU decomposed into basic ops for converters without them (use --target=portable)"),
+    "auto": Pipeline((), "fingerprint the graph and run vision, transformer, hybrid or cleanup (forgec's default)"),
 }
 
 
@@ -60,9 +93,28 @@ def resolve(pipeline: str) -> Pipeline:
     raise ForgeError(f"unknown pipeline {pipeline!r} (known: {', '.join(sorted(PIPELINES))})")
 
 
-def pass_manager(pipeline: str | None = "none", passes: str | None = None) -> PassManager:
-    """The pass manager for a named pipeline, or for an explicit pass list (which wins)."""
+def choose(module: ModuleOp) -> str:
+    """The pipeline ``auto`` runs on this module: from its architecture fingerprint."""
+    from onnxforge.instruments.fingerprint import choose_pipelines, fingerprint
+
+    picked = choose_pipelines(fingerprint(module))
+    if set(picked) == {"vision", "transformer"}:
+        return "hybrid"
+    return picked[0] if picked else "cleanup"
+
+
+def pass_manager(pipeline: str | None = "none", passes: str | None = None, module: ModuleOp | None = None) -> PassManager:
+    """The pass manager for a named pipeline, or for an explicit pass list (which wins).
+
+    ``auto`` needs the module to choose; without one it is only checked for existence.
+    """
     if passes is not None:
         return PassManager(parse_passes(passes), fixed_point=False, spec=passes)
-    named = resolve(pipeline or "none")
-    return PassManager(parse_passes(named.passes), fixed_point=named.fixed_point, spec=named.passes)
+    name = pipeline or "none"
+    named = resolve(name)
+    if name == "auto":
+        if module is None:
+            return PassManager([], spec="auto")
+        named = resolve(choose(module))
+    stages = [Stage(parse_passes(spec), fixed) for spec, fixed in named.stages]
+    return PassManager([], spec=named.passes, stages=stages)
