@@ -76,6 +76,10 @@ else:
         import onnx, onnxoptimizer
     elif tool == "onnxscript":
         import onnx_ir, onnxscript.optimizer
+    elif tool == "ort-transformers":
+        import onnxruntime.transformers.optimizer
+    elif tool == "onnxscript-ort":
+        import onnx_ir, onnxscript.optimizer, onnxscript.rewriter.ort_fusions
     call = lambda: peers.TOOLS[tool](src, dst)
 base = rss("VmRSS:")
 t0 = time.perf_counter()

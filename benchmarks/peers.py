@@ -96,12 +96,57 @@ def onnxscript(in_path: str | os.PathLike, out_path: str | os.PathLike) -> None:
     ir.save(model, os.fspath(out_path), external_data=_data_location(out_path) if external else None)
 
 
+ORT_MODEL_TYPES = {"bert": "bert", "distilbert": "bert", "roberta": "bert", "gpt2": "gpt2", "vit": "vit",
+                   "whisper_encoder": "bert", "llama": "gpt2"}
+"""onnxruntime transformers optimizer ``model_type`` per corpus architecture (CNNs: ``bert``, its generic default)."""
+
+
+def architecture(path: str | os.PathLike) -> str:
+    """The corpus architecture of a model file named like ``bert_full_ts.onnx``."""
+    stem = Path(path).name.split(".")[0]
+    return stem.split("_full_")[0].split("_ts")[0].split("_dynamo")[0]
+
+
+def ort_transformers(in_path: str | os.PathLike, out_path: str | os.PathLike) -> None:
+    """onnxruntime's transformers optimizer, ``optimize_model(path, model_type=T)`` with num_heads and
+    hidden_size auto-detected (0) and its default opt_level, CPU; ``model_type`` from the architecture."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    model = optimize_model(os.fspath(in_path), model_type=ORT_MODEL_TYPES.get(architecture(in_path), "bert"),
+                           num_heads=0, hidden_size=0)
+    large = model.model.ByteSize() >= TWO_GIB
+    model.save_model_to_file(os.fspath(out_path), use_external_data_format=large, all_tensors_to_one_file=True)
+
+
+def onnxscript_ort(in_path: str | os.PathLike, out_path: str | os.PathLike) -> None:
+    """``onnxscript.rewriter.ort_fusions.optimize_for_ort(model)`` on an ``onnx_ir`` model: onnxscript's
+    transformer fusions into onnxruntime contrib ops, after its default optimizer."""
+    import onnx_ir as ir
+    import onnxscript.optimizer
+    from onnxscript.rewriter.ort_fusions import optimize_for_ort
+
+    model = ir.load(os.fspath(in_path))
+    weights = sum(v.const_value.nbytes for v in model.graph.initializers.values() if v.const_value is not None)
+    model = onnxscript.optimizer.optimize(model)
+    model, _ = optimize_for_ort(model)
+    data = os.path.join(os.path.dirname(os.path.abspath(out_path)), _data_location(out_path))
+    if os.path.exists(data):
+        os.remove(data)
+    ir.save(model, os.fspath(out_path), external_data=_data_location(out_path) if weights >= TWO_GIB else None)
+
+
+def _forgec_args(pipeline: str) -> list[str]:
+    """``"transformer --target=ort"`` → ``["--pipeline=transformer", "--target=ort"]``."""
+    name, *flags = pipeline.split()
+    return [f"--pipeline={name}", *flags]
+
+
 def onnxforge(in_path: str | os.PathLike, out_path: str | os.PathLike, pipeline: str = "cleanup") -> None:
-    """``forgec IN -o OUT --pipeline=PIPELINE`` as a subprocess (external data past 2 GiB or
-    when the input had it: forgec's own default)."""
+    """``forgec IN -o OUT --pipeline=PIPELINE [flags]`` as a subprocess (external data past 2 GiB or
+    when the input had it: forgec's own default); ``pipeline`` may carry flags: ``"auto --target=ort"``."""
     forgec = Path(sys.executable).with_name("forgec")
     command = [str(forgec)] if forgec.exists() else [sys.executable, "-m", "onnxforge.cli.forgec"]
-    result = subprocess.run([*command, os.fspath(in_path), "-o", os.fspath(out_path), f"--pipeline={pipeline}"],
+    result = subprocess.run([*command, os.fspath(in_path), "-o", os.fspath(out_path), *_forgec_args(pipeline)],
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
@@ -117,7 +162,7 @@ def onnxforge_main(in_path: str | os.PathLike, out_path: str | os.PathLike, pipe
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        code = main([os.fspath(in_path), "-o", os.fspath(out_path), f"--pipeline={pipeline}"])
+        code = main([os.fspath(in_path), "-o", os.fspath(out_path), *_forgec_args(pipeline)])
     if code != 0:
         lines = err.getvalue().strip().splitlines()
         raise RuntimeError(lines[-1] if lines else f"forgec exited {code}")
@@ -129,10 +174,13 @@ TOOLS: dict[str, Callable[..., None]] = {
     "onnxsim": onnxsim,
     "onnxoptimizer": onnxoptimizer,
     "onnxscript": onnxscript,
+    "ort-transformers": ort_transformers,
+    "onnxscript-ort": onnxscript_ort,
 }
 
 PACKAGES = {"onnxslim": "onnxslim", "onnxsim": "onnxsim", "onnxoptimizer": "onnxoptimizer",
-            "onnxscript": "onnxscript", "onnxforge": "onnxforge"}
+            "onnxscript": "onnxscript", "onnxforge": "onnxforge", "ort-transformers": "onnxruntime",
+            "onnxscript-ort": "onnxscript"}
 
 
 def version(tool: str) -> str:
