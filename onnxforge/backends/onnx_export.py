@@ -122,6 +122,7 @@ class Exporter:
     def __init__(self) -> None:
         self.names = _Names()
         self.defaults: set[str] = set()
+        self._node_names: dict[str, int] = {}
 
     def export(self, module: ModuleOp) -> ExportedModel:
         model_op = _model_op(module)
@@ -233,10 +234,19 @@ class Exporter:
             graph.initializer.append(meta)
             tensors.append(value)
 
+    def _unique_node_name(self, name: str) -> str:
+        """Node names as given, with a ``__N`` suffix on repeats: a rewrite that replaces one node by several
+        gives them all the anchor's location, and onnxruntime rejects two nodes of one name."""
+        if not name:
+            return name
+        seen = self._node_names.get(name, 0)
+        self._node_names[name] = seen + 1
+        return name if seen == 0 else f"{name}__{seen}"
+
     # --- nodes ---------------------------------------------------------------
 
     def _node(self, op: Operation, reserved: dict[SSAValue, str]) -> NodeProto:
-        node = NodeProto(name=_location_name(op))
+        node = NodeProto(name=self._unique_node_name(_location_name(op)))
         if isinstance(op, OnnxOp):
             sig = op.SIGNATURE
             node.op_type, node.domain = sig.op_type, sig.domain
@@ -336,6 +346,7 @@ def _value_info(name: str, type_attr: Attribute, doc: str = "") -> ValueInfoProt
 
 
 def _location_name(op: Operation) -> str:
+    """The op's ONNX node name (its location); fused and lowered ops share their anchor's."""
     location = op.location
     return location.desc.data if isinstance(location, NameLoc) else ""
 

@@ -58,6 +58,7 @@ class Lowering:
 
 
 LOWERINGS: dict[type[Operation], Lowering] = {}
+_loaded = False
 
 
 def lowering(cls: type[Lowering]) -> type[Lowering]:
@@ -67,13 +68,15 @@ def lowering(cls: type[Lowering]) -> type[Lowering]:
 
 
 def _load_all() -> None:
+    global _loaded
+    _loaded = True
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
 
 
 def lowering_for(op: Operation) -> Lowering | None:
-    if not LOWERINGS:
+    if not _loaded:
         _load_all()
     return LOWERINGS.get(type(op))
 
@@ -111,13 +114,15 @@ def onnx_op(op_type: str, target: LoweringTarget, operands: list[SSAValue], resu
     return standard_op(op_type, target.opset, operands, result_types, {k: attribute(v) for k, v in attrs.items()})  # type: ignore[arg-type]
 
 
-def contrib_op(op_type: str, operands: list[SSAValue], result_types: list[Attribute], **attrs: object) -> CustomOp:
-    """A ``com.microsoft`` op (absent optional inputs are ``onnx.novalue`` operands)."""
+def contrib_op(op_type: str, operands: list[SSAValue], result_types: list[Attribute], domain: str = CONTRIB_DOMAIN,
+               **attrs: object) -> CustomOp:
+    """An onnxruntime contrib op, ``com.microsoft`` unless ``domain`` says otherwise (onnxruntime registers a few,
+    e.g. SimplifiedLayerNormalization, in the default domain); absent optional inputs are ``onnx.novalue`` operands."""
     return CustomOp.create(
         operands=operands,
         result_types=result_types,
         properties={
-            "domain": StringAttr(CONTRIB_DOMAIN),
+            "domain": StringAttr(domain),
             "op_type": StringAttr(op_type),
             "attrs": DictionaryAttr({k: attribute(v) for k, v in attrs.items()}),  # type: ignore[arg-type]
             "graph_attrs": ArrayAttr([]),

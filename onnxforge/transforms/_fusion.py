@@ -78,6 +78,7 @@ def fuse(
     if isinstance(metadata, DictionaryAttr):
         fused.attributes[METADATA_ATTR] = metadata
     for op in [*extra_ops, fused]:
+        op.location = anchor.location  # the exporter suffixes repeated node names
         rewriter.insert_op(op, InsertPoint.before(anchor))
     for old, new in zip(results, fused.results, strict=False):
         rewriter.replace_all_uses_with(old, new)
