@@ -1,0 +1,310 @@
+"""``nn-fuse-rms-norm``: the decomposed RMSNorm of Llama-style exports becomes one ``nn.rms_norm``.
+
+Matched from the normalising op (the anchor), operands of Add/Mul in either order::
+
+    sq   = Pow(x, 2) | Mul(x, x)
+    ms   = ReduceMean(sq, axes = [a, …, r-1], keepdims = 1)     (axes attribute or axes input)
+    rms  = Sqrt(Add(ms, ε))
+    n    = Mul(x, Reciprocal(rms)) | Mul(x, Div(1, rms)) | Div(x, rms)
+    y    = Mul(γ, n)                                            (optional; γ of the normalised shape)
+
+HF's ``LlamaRMSNorm`` computes in f32: ``x = Cast(x₀, to=f32)`` … ``Mul(γ, Cast(n, to=type(x₀)))``.
+A Cast back to the type x already has is skipped; a real f16/bf16 → f32 → f16/bf16 round trip
+makes the fused op read ``x₀`` and produce ``x₀``'s type, which is what ``RMSNormalization``
+(``stash_type = 1``) and ``SimplifiedLayerNormalization`` do: statistics in f32, result cast back,
+then scaled. When γ is absent (a γ of ones was folded away), the fused op gets a constant of ones.
+
+Identity: ``y = x / sqrt(mean(x², axes) + ε) · γ`` is ``nn.rms_norm(x, γ, axis = a, ε)`` when the
+axes are exactly the trailing dims from ``a`` on and the mean keeps them (so it broadcasts back
+over them). Multiplying by the reciprocal instead of dividing moves results by float rounding only
+(accuracy class 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from onnx import TensorProto
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, f32, i64
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
+
+from onnxforge.dialects.nn import RMSNormOp
+from onnxforge.dialects.onnx.generated import (
+    AddOp,
+    CastOp,
+    CastV6Op,
+    CastV19Op,
+    DivOp,
+    MulOp,
+    PowOp,
+    ReciprocalOp,
+    ReduceMeanOp,
+    ReduceMeanV1Op,
+    SqrtOp,
+    SubOp,
+)
+from onnxforge.ir.builders import standard_op
+from onnxforge.ir.tensor import DenseAttr, TensorValue, np_dtype
+from onnxforge.ir.types import Dim, static_tensor_type
+from onnxforge.lowering import rms_norm as _lowering  # noqa: F401  (registers the lowering fuse() asks about)
+from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
+from onnxforge.transforms._common import dims_of, elem_of, int_constant, int_prop, ints_prop, is_absent, small_constant
+from onnxforge.transforms._fusion import fuse, model_of, near_miss
+
+PASS_NAME = "nn-fuse-rms-norm"
+
+FLOAT_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16, TensorProto.DOUBLE})
+"""Element types RMSNormalization accepts."""
+CAST_OPS = (CastOp, CastV19Op, CastV6Op)
+
+
+# --- matching helpers (shared with nn-fuse-rotary-embedding) ---------------------------------------
+
+
+def producer(value: SSAValue, *classes: type[Operation]) -> Operation | None:
+    """The op defining ``value`` when it is one of ``classes``."""
+    op = value.owner
+    return op if isinstance(op, classes) else None
+
+
+def scalar(value: SSAValue) -> float | None:
+    """The value of a one-element numeric constant (any rank), else None."""
+    array = small_constant(value, limit=1)
+    if array is None or array.size != 1 or array.dtype.kind not in "fiu":
+        return None
+    return float(array.reshape(-1)[0])
+
+
+def other_operand(op: Operation, value: SSAValue) -> SSAValue:
+    """The operand of binary ``op`` that is not ``value`` (the second when both are)."""
+    a, b = op.operands
+    return b if a == value else a
+
+
+def cast_target(op: Operation) -> int | None:
+    """The ``to`` of a plain Cast (None for a saturating or rounding variant)."""
+    if int_prop(op, "saturate", 1) != 1 or op.properties.get("round_mode") is not None:
+        return None
+    return int_prop(op, "to")
+
+
+def model_opset(op: Operation) -> int:
+    """The default-domain opset of the model holding ``op`` (0 when unknown)."""
+    model = model_of(op)
+    return model.opsets().get("", 0) if model is not None else 0
+
+
+def constant_op(anchor: Operation, array: np.ndarray, elem: int | None = None) -> Operation:
+    """An ``onnx.Constant`` holding ``array``, in the form of the anchor's model opset (for a fused op's inputs)."""
+    opset = model_opset(anchor)
+    value = TensorValue.from_numpy(array, elem)
+    result = static_tensor_type(value.elem, value.dims)
+    return standard_op("Constant", opset or 13, [], [result], {"value": DenseAttr(value)})
+
+
+def sole_user(value: SSAValue) -> Operation | None:
+    """The one op reading ``value`` (None when unused, read twice, or by several ops)."""
+    uses = list(value.uses)
+    return uses[0].operation if len(uses) == 1 else None
+
+
+# --- the pattern -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Match:
+    """What one candidate proved: the normalised value, the statistics chain and its constants."""
+
+    x: SSAValue
+    ops: list[Operation]
+    epsilon: float
+    axis: int
+    """First normalised dim, counted from the back (negative)."""
+
+
+class FuseRMSNorm(OpPattern):
+    """x / sqrt(mean(x², trailing axes) + ε) · γ → nn.rms_norm(x, γ, axis, ε)."""
+
+    roots = (MulOp, DivOp)
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        candidate = _rms_operand(op)
+        if candidate is None:
+            return
+        x, rms, inverse = candidate
+        found = self._statistics(op, x, rms)
+        if found is not None:
+            found.ops.extend(inverse)
+            self._rewrite(op, found, rewriter)
+
+    def _statistics(self, op: Operation, x: SSAValue, rms: SSAValue) -> _Match | None:
+        """Check ``rms = Sqrt(Add(ReduceMean(x²), ε))``; None (with a near miss once it looks like one) if not."""
+        sqrt = producer(rms, SqrtOp)
+        add = producer(sqrt.operands[0], AddOp) if sqrt is not None else None
+        if sqrt is None or add is None:
+            return None
+        for mean_value in add.operands:
+            mean = producer(mean_value, ReduceMeanOp, ReduceMeanV1Op)
+            if mean is not None:
+                break
+        else:
+            return None
+        square = producer(mean.operands[0], PowOp, MulOp)
+        if square is None:
+            return None
+        reason = _square_reason(square, x)
+        if reason:
+            near_miss(self, PASS_NAME, op, reason)
+            return None
+        epsilon = scalar(other_operand(add, mean_value))
+        if epsilon is None or elem_of(other_operand(add, mean_value)) not in FLOAT_ELEMS:
+            near_miss(self, PASS_NAME, op, "epsilon is not a constant float scalar")
+            return None
+        axis = _normalised_axis(mean, x)
+        if isinstance(axis, str):
+            near_miss(self, PASS_NAME, op, axis)
+            return None
+        if _is_centred(x):
+            near_miss(self, PASS_NAME, op, "the normalised value is x - mean(x): a LayerNorm (nn-fuse-layer-norm)")
+            return None
+        if elem_of(x) not in FLOAT_ELEMS:
+            near_miss(self, PASS_NAME, op, "the normalised value is not a float tensor of a known type")
+            return None
+        if dims_of(op.results[0]) != dims_of(x):
+            near_miss(self, PASS_NAME, op, "the result's shape is not x's (a constant of higher rank broadcasts it)")
+            return None
+        return _Match(x, [op, sqrt, add, mean, square], epsilon, axis)
+
+    def _rewrite(self, anchor: Operation, found: _Match, rewriter: PatternRewriter) -> None:
+        x, out = found.x, anchor.results[0]
+        replaced = list(found.ops)
+        x_dims = dims_of(x)
+        assert x_dims is not None  # _normalised_axis needed the rank
+        normalised = tuple(x_dims[found.axis:])
+        cast = sole_user(out)
+        if isinstance(cast, CAST_OPS):
+            back = cast_target(cast)
+            source = producer(x, *CAST_OPS)
+            if back == elem_of(x):  # a Cast to the type n already has
+                out = cast.results[0]
+                replaced.append(cast)
+            elif _f32_round_trip(source, back, x):  # HF: x₀ → f32 statistics → x₀'s type
+                assert source is not None
+                x, out = source.operands[0], cast.results[0]
+                replaced += [cast, source]
+        elem = elem_of(out)
+        gamma = _gamma(out, normalised)
+        extra: list[Operation] = []
+        if gamma is not None:
+            scale, result = gamma
+            replaced.append(result.owner)  # type: ignore[arg-type]
+        elif elem is not None and all(isinstance(d, int) for d in normalised):
+            ones = _ones(anchor, elem, normalised)  # type: ignore[arg-type]
+            extra, scale, result = [ones], ones.results[0], out
+        else:
+            near_miss(self, PASS_NAME, anchor, "no γ, and the normalised dims are not static (no scale of ones)")
+            return
+        fused = RMSNormOp.create(
+            operands=[x, scale],
+            result_types=[result.type],
+            properties={"axis": IntegerAttr(found.axis, i64), "epsilon": FloatAttr(found.epsilon, f32)},
+        )
+        fuse(rewriter, self, PASS_NAME, anchor, fused, replaced, [result], extra_ops=extra)
+
+
+@register
+@dataclass(frozen=True)
+class FuseRMSNormPass(PatternPass):
+    name = PASS_NAME
+    summary = "Pow/ReduceMean/Add(eps)/Sqrt/Reciprocal/Mul(γ) (with HF's f32 casts) → nn.rms_norm"
+    accuracy = Accuracy.FLOAT_BOUNDED
+
+    def patterns(self) -> list[OpPattern]:
+        return [FuseRMSNorm()]
+
+
+def _gamma(out: SSAValue, normalised: tuple[Dim, ...]) -> tuple[SSAValue, SSAValue] | None:
+    """(γ, the product) for the one ``Mul(γ, out)`` reading ``out``; γ must have exactly the normalised shape and
+    out's type, so the product has out's shape."""
+    user = sole_user(out)
+    if not isinstance(user, MulOp):
+        return None
+    gamma = other_operand(user, out)
+    dims = dims_of(gamma)
+    if gamma == out or dims is None or tuple(dims) != normalised or None in dims or elem_of(gamma) != elem_of(out):
+        return None
+    return gamma, user.results[0]
+
+
+def _f32_round_trip(source: Operation | None, back: int | None, x: SSAValue) -> bool:
+    """``x = Cast(x₀, to=f32)`` and the result is cast back to x₀'s float type."""
+    return (source is not None and back in FLOAT_ELEMS and back == elem_of(source.operands[0])
+            and cast_target(source) == elem_of(x) == TensorProto.FLOAT)
+
+
+def _ones(anchor: Operation, elem: int, dims: tuple[int, ...]) -> Operation:
+    """The scale of an RMSNorm whose γ of ones was folded away."""
+    return constant_op(anchor, np.ones(dims, dtype=np_dtype(elem)), elem)
+
+
+def _rms_operand(op: Operation) -> tuple[SSAValue, SSAValue, list[Operation]] | None:
+    """(x, rms, [the inverting op]) for ``Div(x, rms)``, ``Mul(x, Reciprocal(rms))`` or ``Mul(x, Div(1, rms))``
+    with ``rms`` computed by a Sqrt."""
+    if isinstance(op, DivOp):
+        x, rms = op.operands
+        if scalar(x) is not None:
+            return None  # Div(1, rms) is the reciprocal: its Mul user is the anchor
+        return (x, rms, []) if producer(rms, SqrtOp) is not None else None
+    for value in op.operands:
+        inv = producer(value, ReciprocalOp, DivOp)
+        if inv is None or (isinstance(inv, DivOp) and scalar(inv.operands[0]) != 1.0):
+            continue
+        if producer(inv.operands[-1], SqrtOp) is not None:
+            return other_operand(op, value), inv.operands[-1], [inv]
+    return None
+
+
+def _is_centred(x: SSAValue) -> bool:
+    """``x = Sub(a, ReduceMean(a))``: the RMS of a centred value is a LayerNorm's standard deviation."""
+    sub = producer(x, SubOp)
+    mean = producer(sub.operands[1], ReduceMeanOp, ReduceMeanV1Op) if sub is not None else None
+    return mean is not None and mean.operands[0] == sub.operands[0]  # type: ignore[union-attr]
+
+
+def _square_reason(square: Operation, x: SSAValue) -> str | None:
+    if isinstance(square, PowOp):
+        if square.operands[0] != x:
+            return "the squared value is not the normalised value"
+        if scalar(square.operands[1]) != 2.0:
+            return "Pow exponent is not the constant 2"
+        return None
+    if not (square.operands[0] == square.operands[1] == x):
+        return "the squared value is not the normalised value"
+    return None
+
+
+def _normalised_axis(mean: Operation, x: SSAValue) -> int | str:
+    """The first reduced dim (negative) when the mean is over trailing dims and keeps them; else a reason."""
+    dims = dims_of(x)
+    if dims is None:
+        return "the rank of the normalised value is unknown"
+    rank = len(dims)
+    if int_prop(mean, "keepdims", 1) != 1:
+        return "ReduceMean drops the reduced dims (keepdims = 0)"
+    if isinstance(mean, ReduceMeanV1Op):
+        axes = ints_prop(mean, "axes") if mean.properties.get("axes") is not None else tuple(range(rank))
+    elif is_absent(mean.operands[1]):
+        if int_prop(mean, "noop_with_empty_axes", 0) != 0:
+            return "ReduceMean with no axes and noop_with_empty_axes reduces nothing"
+        axes = tuple(range(rank))
+    else:
+        found = int_constant(mean.operands[1])
+        axes = tuple(found) if found is not None else None
+    if axes is None or not axes:
+        return "ReduceMean axes are not constant"
+    normal = sorted({a + rank if a < 0 else a for a in axes})
+    if len(normal) != len(axes) or normal != list(range(rank - len(normal), rank)) or normal[0] < 0:
+        return f"ReduceMean axes {list(axes)} are not the trailing dims of a rank-{rank} tensor"
+    return normal[0] - rank

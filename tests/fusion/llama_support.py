@@ -1,0 +1,158 @@
+"""Test support for the Llama-style fusions (RMSNorm, rotary embedding): compile, count, verify.
+
+Fixtures are cleaned once per test session (the fusions run after the ``cleanup`` pipeline), then
+each test runs ``onnx-infer-shapes,<fusion>,nn-lower`` for one target and compares the result with
+the original model on onnxruntime (accuracy class 1: 1e-4). Small synthetic exports of the HF
+functions cover what the fixtures do not (half precision, partial rotation).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from onnxforge.backends.onnx_export import to_model_proto
+from onnxforge.backends.ort import verify
+from onnxforge.compiler import load_model, optimize, to_ir
+from onnxforge.frontend.opset_conversion import raise_opset
+from onnxforge.lowering import LoweringTarget
+from onnxforge.passmanager.manager import Instrumentation
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+CLASS_1 = 1e-4
+"""Accuracy class 1: float rounding only."""
+
+
+@functools.cache
+def cleaned(name: str) -> bytes:
+    """The fixture after the ``cleanup`` pipeline (serialised: tests must not share a ModelProto)."""
+    module = to_ir(load_model(FIXTURES / f"{name}.onnx"))
+    optimize(module, "cleanup")
+    return to_model_proto(module).SerializeToString()
+
+
+def compile_for(model: onnx.ModelProto, passes: str, kind: str, opset: int | None = None) -> tuple[onnx.ModelProto, dict[str, int]]:
+    """Run ``passes`` for ``--target=kind`` (``opset``: convert the model first, like ``--target-opset``).
+
+    Returns the compiled model and the rewrite statistics (``pass/pattern`` → count).
+    """
+    module = to_ir(load_model(model))
+    if opset is not None:
+        module = raise_opset(module, opset)
+    target = LoweringTarget(kind, opset or model_opset(model))  # type: ignore[arg-type]
+    report = optimize(module, passes=passes, instrumentation=Instrumentation(target=target))
+    return to_model_proto(module), dict(report.state.statistics)
+
+
+def model_opset(model: onnx.ModelProto) -> int:
+    return next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+
+
+def assert_close(original: onnx.ModelProto, compiled: onnx.ModelProto, atol: float = CLASS_1) -> None:
+    for seed in (0, 1):
+        report = verify(original, compiled, seed=seed)
+        assert report.within(atol), report.summary()
+
+
+def op_types(model: onnx.ModelProto) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for node in model.graph.node:
+        counts[(node.domain, node.op_type)] = counts.get((node.domain, node.op_type), 0) + 1
+    return counts
+
+
+# --- synthetic exports ------------------------------------------------------------------------------
+
+
+def _model(nodes: list, inputs: list, outputs: list, initializers: list, opset: int) -> onnx.ModelProto:
+    graph = helper.make_graph(nodes, "synthetic", inputs, outputs, initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def hf_rms_norm(elem: int = TensorProto.FLOAT16, opset: int = 14, hidden: int = 16) -> onnx.ModelProto:
+    """HF ``LlamaRMSNorm`` as TorchScript exports it: x → f32 → x·(1/sqrt(mean(x²) + ε)) → x's type → ·γ."""
+    dtype = helper.tensor_dtype_to_np_dtype(elem)
+    gamma = (np.random.default_rng(0).standard_normal(hidden) + 1).astype(dtype)
+    inits = [
+        numpy_helper.from_array(np.array(2.0, np.float32), "two"),
+        numpy_helper.from_array(np.array(1e-6, np.float32), "eps"),
+        numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+        numpy_helper.from_array(gamma, "gamma"),
+    ]
+    nodes = [
+        helper.make_node("Cast", ["x"], ["x32"], to=TensorProto.FLOAT),
+        helper.make_node("Pow", ["x32", "two"], ["sq"]),
+        helper.make_node("ReduceMean", ["sq"], ["ms"], axes=[-1], keepdims=1),
+        helper.make_node("Add", ["ms", "eps"], ["mse"]),
+        helper.make_node("Sqrt", ["mse"], ["rms"]),
+        helper.make_node("Div", ["one", "rms"], ["inv"]),
+        helper.make_node("Mul", ["x32", "inv"], ["n"]),
+        helper.make_node("Cast", ["n"], ["nx"], to=elem),
+        helper.make_node("Mul", ["gamma", "nx"], ["y"]),
+    ]
+    shape = ["batch", "sequence", hidden]
+    return _model(nodes, [helper.make_tensor_value_info("x", elem, shape)], [helper.make_tensor_value_info("y", elem, shape)], inits, opset)
+
+
+def hf_rope(heads: int = 2, head: int = 8, rotary: int | None = None, opset: int = 20) -> onnx.ModelProto:
+    """HF ``apply_rotary_pos_emb`` on ``q = x`` viewed ``[B, H, S, D]``, with cos/sin from ``arange(S)``
+    and ``inv_freq`` (``cat(freqs, freqs)``); with ``rotary < head``, the partial form of GPT-NeoX/Phi."""
+    rotary = rotary or head
+    half = rotary // 2
+
+    def ints(name: str, *values: int) -> onnx.TensorProto:
+        return numpy_helper.from_array(np.array(values, np.int64), name)
+
+    inv_freq = (1.0 / (10000 ** (np.arange(0, rotary, 2) / rotary))).astype(np.float32)
+    inits = [
+        ints("shape4", 0, 0, heads, head), numpy_helper.from_array(inv_freq, "inv_freq"),
+        numpy_helper.from_array(np.array(0, np.int64), "zero"), numpy_helper.from_array(np.array(1, np.int64), "one"),
+        ints("ax0", 0), ints("ax1", 1), ints("ax2", 2), ints("last", -1),
+        ints("s0", 0), ints("half", half), ints("rot", rotary), ints("end", 2**63 - 1),
+    ]
+    nodes = [
+        helper.make_node("Reshape", ["x", "shape4"], ["x4"]),
+        helper.make_node("Transpose", ["x4"], ["q"], perm=[0, 2, 1, 3]),
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Gather", ["shape", "one"], ["seq"], axis=0),
+        helper.make_node("Range", ["zero", "seq", "one"], ["positions"]),
+        helper.make_node("Unsqueeze", ["positions", "ax0"], ["position_ids"]),
+        helper.make_node("Unsqueeze", ["position_ids", "ax2"], ["position_col"]),
+        helper.make_node("Cast", ["position_col"], ["position_f"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["position_f", "inv_freq"], ["freqs"]),
+        helper.make_node("Concat", ["freqs", "freqs"], ["emb"], axis=-1),
+        helper.make_node("Cos", ["emb"], ["cos"]),
+        helper.make_node("Sin", ["emb"], ["sin"]),
+        helper.make_node("Unsqueeze", ["cos", "ax1"], ["cos4"]),
+        helper.make_node("Unsqueeze", ["sin", "ax1"], ["sin4"]),
+    ]
+    rotated = "q"
+    if rotary != head:
+        nodes += [helper.make_node("Slice", ["q", "s0", "rot", "last"], ["q_rot"]),
+                  helper.make_node("Slice", ["q", "rot", "end", "last"], ["q_pass"])]
+        rotated = "q_rot"
+    nodes += [
+        helper.make_node("Mul", [rotated, "cos4"], ["a"]),
+        helper.make_node("Slice", [rotated, "s0", "half", "last"], ["x1"]),
+        helper.make_node("Slice", [rotated, "half", "end", "last"], ["x2"]),
+        helper.make_node("Neg", ["x2"], ["neg_x2"]),
+        helper.make_node("Concat", ["neg_x2", "x1"], ["rotate_half"], axis=-1),
+        helper.make_node("Mul", ["rotate_half", "sin4"], ["b"]),
+        helper.make_node("Add", ["a", "b"], ["y" if rotary == head else "y_rot"]),
+    ]
+    if rotary != head:
+        nodes.append(helper.make_node("Concat", ["y_rot", "q_pass"], ["y"], axis=-1))
+    return _model(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence", heads * head])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", heads, "sequence", head])],
+        inits,
+        opset,
+    )
