@@ -7,6 +7,11 @@ with more known shapes gets other fusions; a MatMul whose weight became a
 constant gets a prepacked GEMM; both change float results in the last bit).
 Latency measurement turns them on.
 
+Instruments that compare many candidates with one original (attribution,
+tolerance sweeps) use a ``Reference``: the original's inputs and outputs
+computed once. Latency sessions (``latency_session``, ``time_runs``) run as
+users run onnxruntime: all graph optimizations on.
+
 Inputs are generated from the *original* model's input types: every symbolic
 dim name is bound to one value across all inputs; an integer input that feeds
 a Gather as indices gets ids in the range of the table it indexes (token ids);
@@ -64,7 +69,9 @@ class VerifyReport:
 
 def session(model: ModelSource, threads: int = 2, optimize: bool = False) -> ort.InferenceSession:
     options = ort.SessionOptions()
-    if not optimize:
+    if optimize:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    else:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         options.add_session_config_entry("session.disable_prepacking", "1")
     options.intra_op_num_threads = threads
@@ -136,7 +143,11 @@ def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = 
 
 
 def run(model: ModelSource, feeds: dict[str, np.ndarray], threads: int = 2, optimize: bool = False) -> dict[str, np.ndarray]:
-    sess = session(model, threads, optimize)
+    return run_session(session(model, threads, optimize), feeds)
+
+
+def run_session(sess: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every output of one run of an open session, by name."""
     names = [o.name for o in sess.get_outputs()]
     try:
         values = sess.run(names, feeds)
@@ -179,13 +190,43 @@ def _bit_identical(a: np.ndarray, b: np.ndarray) -> bool:
 
 def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: dict[str, int] | None = None) -> VerifyReport:
     """Run both models on the same random inputs and compare every output of the original."""
-    proto = original if isinstance(original, ModelProto) else _load_inputs_only(original)
-    feeds, bound = make_inputs(proto, seed, dims)
-    expected = run(original, feeds)
-    actual = run(candidate, feeds)
-    report = compare(expected, actual)
-    report.dims = bound
-    return report
+    return Reference(original, seed, dims).check(candidate)
+
+
+class Reference:
+    """The original model's random inputs (one seed) and its outputs, computed once, so that many
+    candidates can be checked against it without rerunning the original each time."""
+
+    def __init__(self, original: ModelSource, seed: int = 0, dims: dict[str, int] | None = None) -> None:
+        proto = original if isinstance(original, ModelProto) else _load_inputs_only(original)
+        self.feeds, self.dims = make_inputs(proto, seed, dims)
+        self.outputs = run(original, self.feeds)
+
+    def check(self, candidate: ModelSource) -> VerifyReport:
+        report = compare(self.outputs, run(candidate, self.feeds))
+        report.dims = dict(self.dims)
+        return report
+
+
+def latency_session(model: ModelSource, threads: int = 2) -> ort.InferenceSession:
+    """A session as users run one: CPU, ``threads`` intra-op threads, every graph optimization on."""
+    return session(model, threads, optimize=True)
+
+
+def time_runs(sess: ort.InferenceSession, feeds: dict[str, np.ndarray], runs: int = 1) -> list[float]:
+    """Wall-clock seconds of each of ``runs`` consecutive runs (outputs discarded)."""
+    import time
+
+    names = [o.name for o in sess.get_outputs()]
+    times = []
+    try:
+        for _ in range(runs):
+            start = time.perf_counter()
+            sess.run(names, feeds)
+            times.append(time.perf_counter() - start)
+    except Exception as err:
+        raise ForgeError(f"onnxruntime failed to run the model: {_first_line(err)}") from None
+    return times
 
 
 def _load_inputs_only(path: ModelSource) -> ModelProto:
