@@ -32,8 +32,8 @@ def test_xdsl_opt_reads_our_ir(tmp_path: Path) -> None:
 
 def test_forgec_compiles_textual_ir_to_onnx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ir_file, out = tmp_path / "resnet.mlir", tmp_path / "resnet.onnx"
-    assert forgec([str(FIXTURE), "--emit=ir", "--print-weights", "-o", str(ir_file)]) == 0
-    assert forgec([str(ir_file), "-o", str(out)]) == 0
+    assert forgec([str(FIXTURE), "--pipeline=none", "--emit=ir", "--print-weights", "-o", str(ir_file)]) == 0
+    assert forgec([str(ir_file), "--pipeline=none", "-o", str(out)]) == 0
     onnx.checker.check_model(onnx.load(out), full_check=True)
     assert verify(FIXTURE, out).identical
 

@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="list fusion candidates that did not fuse, with the reason, on stderr")
     parser.add_argument("--list-passes", action="store_true", help="list every pass with its summary and class, then exit")
     parser.add_argument("--load-pass-plugin", action="append", default=[], metavar="FILE.py", help="load passes from a Python file")
-    parser.add_argument("--emit", choices=["onnx", "ir"], default="onnx", help="write the ONNX model (default) or the IR")
+    parser.add_argument("--emit", choices=["onnx", "ir", "cost"], default="onnx",
+                        help="write the ONNX model (default), the IR, or the IR lowered to the cost dialect")
     parser.add_argument("--print-weights", action="store_true", help="print weight bytes in IR instead of 'elided'")
     parser.add_argument("--split-input-file", action="store_true",
                         help="(.mlir input) compile each '// -----' separated chunk on its own; outputs joined the same way")
@@ -63,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="write weights to OUT.onnx.data (default: when the input had external data or > 2 GiB)")
     external.add_argument("--no-external-data", dest="external", action="store_false")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    from onnxforge.cli import cost as cost_cli
+
+    cost_cli.add_arguments(parser)
     return parser
 
 
@@ -155,7 +159,10 @@ def run(args: argparse.Namespace) -> int:
             raise ForgeError(f"{output}: is a directory")
         if not output.parent.is_dir():
             raise ForgeError(f"{output}: directory {str(output.parent)!r} does not exist")
-    if args.emit == "onnx" and output is None:
+    from onnxforge.cli import cost as cost_cli
+
+    cost_cli.check(args)
+    if args.emit == "onnx" and output is None and not cost_cli.wanted(args):
         raise ForgeError("no output file: give -o OUT.onnx (or --emit=ir to print the IR)")
 
     if args.split_input_file:
@@ -176,9 +183,14 @@ def run(args: argparse.Namespace) -> int:
         from onnxforge.frontend.opset_conversion import raise_opset
 
         module = raise_opset(module, args.target_opset)
+    cost_before = cost_cli.before(args, module, source)  # the model as given, when the pipeline changes it
     report = optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None, opset))
     if args.explain_fusions:
         _explain(report)
+    if cost_cli.wanted(args):
+        cost_cli.run(args, module, cost_before, source, output if args.emit == "cost" else None)
+        if args.emit == "cost" or output is None:
+            return 0
     if args.emit == "ir":
         _emit_text(print_ir(module, weights=args.print_weights), output)
         return 0

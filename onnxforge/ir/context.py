@@ -8,6 +8,7 @@ from xdsl.dialects.builtin import Builtin
 
 def make_context() -> Context:
     """A fresh context that knows builtin and all onnxforge dialects."""
+    from onnxforge.dialects.cost import COST
     from onnxforge.dialects.nn import NN
     from onnxforge.dialects.onnx import ONNX
 
@@ -15,4 +16,5 @@ def make_context() -> Context:
     ctx.load_dialect(Builtin)
     ctx.load_dialect(ONNX)
     ctx.load_dialect(NN)
+    ctx.load_dialect(COST)
     return ctx
