@@ -19,7 +19,7 @@ import onnxforge
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-@pytest.mark.parametrize("pipeline", ["none", "cleanup"])
+@pytest.mark.parametrize("pipeline", ["none", "cleanup", "auto"])
 def test_node_case_survives_pipeline(case, pipeline: str) -> None:  # type: ignore[no-untyped-def]
     runs = original_runs(case)
     if runs is None:
