@@ -1,0 +1,159 @@
+"""Lowering ``nn.conv``: ``Conv`` followed by its activation, or ``com.microsoft::FusedConv`` under ``ort``.
+
+``nn.conv`` carries the ONNX Conv attributes unchanged (``conv_attrs``), so the
+Conv it lowers to is the one that was matched, with the folded BatchNorm
+weights. The activation is written in the target opset's form (Clip's bounds
+as inputs from opset 11, as attributes before; x·Sigmoid(x) as Sigmoid + Mul,
+which every opset has).
+
+Under ``ort``, onnxruntime 1.31's CPU ``FusedConv`` (float only) applies the
+activation inside the convolution kernel. Its ``activation`` attribute accepts
+Relu, Tanh, Sigmoid, LeakyRelu (``activation_params = [alpha]``), Clip
+(``[min, max]``) and HardSigmoid (``[alpha, beta]``) — the list in
+``contrib_ops/cpu/fused_activation.cc`` — and, tried on 1.31.1, HardSwish
+(bit-identical to Conv + HardSwish); an unknown name fails at session
+creation. Swish is not among them and stays Conv + Sigmoid + Mul (onnxruntime
+fuses nothing there either).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from onnx import TensorProto
+from xdsl.dialects.builtin import ArrayAttr, FloatAttr, f32, f64
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
+
+from onnxforge.dialects.nn import ConvOp
+from onnxforge.ir.tensor import np_dtype
+from onnxforge.ir.types import TensorType
+from onnxforge.lowering import Lowering, LoweringTarget, contrib_op, lowering, no_value, onnx_op
+from onnxforge.lowering.layer_norm import constant, insert_decomposition
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""Clip's bound when the model gives none (ONNX: numeric_limits<float>::lowest() / max())."""
+
+ACTIVATION_OPSET: dict[str, int] = {
+    "": 1,
+    "Relu": 6,
+    "Tanh": 6,
+    "Sigmoid": 6,
+    "LeakyRelu": 6,
+    "HardSigmoid": 6,
+    "Clip": 6,
+    "HardSwish": 14,
+    "Swish": 6,
+}
+"""The activations ``nn.conv`` may carry → the first opset with their current standard form."""
+
+FUSED_CONV_ACTIVATIONS = frozenset({"Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish"})
+"""What onnxruntime 1.31's CPU ``FusedConv`` applies in-kernel (see the module docstring)."""
+
+
+def activation_params(op: ConvOp) -> list[float]:
+    """The activation's parameters as Python floats (``[]`` when there are none)."""
+    params = op.activation_params
+    return [p.value.data for p in params.data] if isinstance(params, ArrayAttr) else []  # type: ignore[attr-defined]
+
+
+def _uses_fused_conv(op: ConvOp, target: LoweringTarget) -> bool:
+    return (
+        target.allows_contrib()
+        and op.activation.data in FUSED_CONV_ACTIVATIONS
+        and isinstance(op.output.type, TensorType)
+        and op.output.type.elem == TensorProto.FLOAT
+    )
+
+
+Emit = Callable[[ConvOp, LoweringTarget, SSAValue, list[Operation], PatternRewriter], SSAValue]
+
+
+def _unary(op_type: str, *names: str) -> Emit:
+    """An activation that is one op with float attributes named after ``activation_params``."""
+
+    def emit(op: ConvOp, target: LoweringTarget, y: SSAValue, ops: list[Operation], rewriter: PatternRewriter) -> SSAValue:
+        attrs = dict(zip(names, activation_params(op), strict=True))
+        ops.append(onnx_op(op_type, target, [y], [op.output.type], **attrs))
+        return ops[-1].results[0]
+
+    return emit
+
+
+def _clip(op: ConvOp, target: LoweringTarget, y: SSAValue, ops: list[Operation], rewriter: PatternRewriter) -> SSAValue:
+    """Clip(y, min, max): bounds as inputs (opset ≥ 11, absent when unbounded) or attributes (before)."""
+    low, high = activation_params(op)
+    if target.opset < 11:
+        ops.append(onnx_op("Clip", target, [y], [op.output.type], min=low, max=high))
+        return ops[-1].results[0]
+    elem = op.output.type.elem  # type: ignore[attr-defined]
+    bounds: list[SSAValue] = []
+    for bound, unbounded in ((low, -FLOAT32_MAX), (high, FLOAT32_MAX)):
+        if bound == unbounded:
+            bounds.append(no_value(rewriter, op))
+            continue
+        ops.append(constant(target, np.array(bound, dtype=np_dtype(elem)), elem))
+        bounds.append(ops[-1].results[0])
+    ops.append(onnx_op("Clip", target, [y, *bounds], [op.output.type]))
+    return ops[-1].results[0]
+
+
+def _swish(op: ConvOp, target: LoweringTarget, y: SSAValue, ops: list[Operation], rewriter: PatternRewriter) -> SSAValue:
+    """y · Sigmoid(y)."""
+    ops.append(onnx_op("Sigmoid", target, [y], [op.output.type]))
+    ops.append(onnx_op("Mul", target, [y, ops[-1].results[0]], [op.output.type]))
+    return ops[-1].results[0]
+
+
+EMITTERS: dict[str, Emit] = {
+    "Relu": _unary("Relu"),
+    "Tanh": _unary("Tanh"),
+    "Sigmoid": _unary("Sigmoid"),
+    "LeakyRelu": _unary("LeakyRelu", "alpha"),
+    "HardSigmoid": _unary("HardSigmoid", "alpha", "beta"),
+    "HardSwish": _unary("HardSwish"),
+    "Clip": _clip,
+    "Swish": _swish,
+}
+
+
+@lowering
+class ConvLowering(Lowering):
+    """nn.conv → FusedConv (ort, float, supported activation) or Conv + activation."""
+
+    op = ConvOp
+
+    def unsupported(self, op: Operation, target: LoweringTarget) -> str | None:
+        assert isinstance(op, ConvOp)
+        activation = op.activation.data
+        if activation not in ACTIVATION_OPSET:
+            return f"unknown activation {activation!r}"
+        if _uses_fused_conv(op, target):
+            return None
+        if target.opset < ACTIVATION_OPSET[activation]:
+            return f"{activation} needs opset {ACTIVATION_OPSET[activation]} (target opset {target.opset})"
+        return None
+
+    def lower(self, op: Operation, target: LoweringTarget, rewriter: PatternRewriter) -> None:
+        assert isinstance(op, ConvOp)
+        conv_attrs: dict[str, Attribute] = dict(op.conv_attrs.data)
+        activation = op.activation.data
+        operands = [op.input, op.weight, op.bias]
+        if _uses_fused_conv(op, target):
+            params = activation_params(op)
+            extra: dict[str, object] = {"activation_params": [float(p) for p in params]} if params else {}
+            fused = contrib_op("FusedConv", operands, [op.output.type], **conv_attrs, activation=activation, **extra)
+            insert_decomposition(rewriter, op, [fused], fused.results[0])
+            return
+        ops: list[Operation] = [onnx_op("Conv", target, operands, [op.output.type], **conv_attrs)]
+        result = ops[0].results[0]
+        if activation:
+            result = EMITTERS[activation](op, target, result, ops, rewriter)
+        insert_decomposition(rewriter, op, ops, result)
+
+
+def float_params(values: list[float], wide: bool = False) -> ArrayAttr[FloatAttr]:
+    """``activation_params`` as the IR holds them: f32 like ONNX float attributes, f64 (``wide``) for
+    the Clip bounds of a double-precision model, so they stay exact."""
+    return ArrayAttr([FloatAttr(float(v), f64 if wide else f32) for v in values])

@@ -1,0 +1,79 @@
+"""``nn-fuse-qkv`` on the transformer fixtures and small graphs, checked on onnxruntime.
+
+In the planned order ``nn-fuse-attention`` runs first: its ``nn.attention`` reads
+the q, k and v projections, which this pass packs into one (BERT, ViT, Whisper:
+2 layers each). Under ``ort`` the packed attention lowers to one
+``com.microsoft::Attention`` (projection included) when q and kv heads are
+equal; at opset 23 to a MatMul, a Split and ``Attention``. Llama's grouped-query
+attention packs too (MultiHeadAttention after a Split); its MLP's gate/up pair
+is two projections, below the Split rule. GPT-2's ``c_attn`` is packed already.
+"""
+
+from __future__ import annotations
+
+import onnx
+import pytest
+from conv_linear_support import compile_state, model, near_misses, random, tensor, trained
+from llama_support import assert_close, op_types
+from onnx import helper
+
+PASS = "nn-fuse-qkv"
+FUSED = f"{PASS}/FuseQKV"
+TRANSFORMER = ("onnx-infer-shapes,nn-fuse-rms-norm,nn-fuse-rotary-embedding,nn-fuse-attention,nn-fuse-qkv,"
+               "nn-fuse-linear,nn-lower")
+
+
+@pytest.mark.parametrize(("name", "kind", "opset", "lowered"), [
+    ("bert_ts", "ort", None, {("com.microsoft", "Attention"): 2}),
+    ("vit_dynamo", "ort", None, {("com.microsoft", "Attention"): 2}),
+    ("whisper_encoder_ts", "standard", 23, {("", "Attention"): 2, ("", "Split"): 2}),
+    ("llama_dynamo", "ort", None, {("com.microsoft", "MultiHeadAttention"): 2, ("", "Split"): 2}),
+])
+def test_packed_attention_in_the_transformer_order(name: str, kind: str, opset: int | None,
+                                                   lowered: dict[tuple[str, str], int]) -> None:
+    original = onnx.load_from_string(trained(name))
+    compiled, state = compile_state(original, TRANSFORMER, kind, opset)
+    assert state.statistics[FUSED] == 2
+    counts = op_types(compiled)
+    assert {k: counts.get(k) for k in lowered} == lowered
+    if name != "llama_dynamo":  # the other biased projections (output, two FFN) of 2 layers become nn.linear
+        assert state.statistics["nn-fuse-linear/FuseLinear"] == 6
+    assert_close(original, compiled)
+
+
+def test_llama_mlp_pair_is_a_near_miss() -> None:
+    original = onnx.load_from_string(trained("llama_ts"))
+    _, state = compile_state(original, TRANSFORMER, "ort")
+    assert [r for r in near_misses(state, PASS) if r.startswith("2 projections")]
+
+
+def test_split_form_without_attention() -> None:
+    """Alone (no nn.attention), q/k/v become one nn.linear and a Split: 4 MatMuls fewer for 2 layers."""
+    original = onnx.load_from_string(trained("bert_dynamo"))
+    compiled, state = compile_state(original, "onnx-infer-shapes,nn-fuse-qkv,nn-lower")
+    assert state.statistics[FUSED] == 2
+    assert op_types(compiled)[("", "Split")] == 2
+    assert op_types(original)[("", "MatMul")] - op_types(compiled)[("", "MatMul")] == 4
+    assert_close(original, compiled)
+
+
+@pytest.mark.parametrize("opset", [11, 17])
+def test_mixed_biases_and_split_forms(opset: int) -> None:
+    """A projection without bias adds zeros in the concatenated bias; Split sizes are an attribute before 13."""
+    inits = {"wq": random(6, 4, seed=1), "wk": random(6, 2, seed=2), "wv": random(6, 3, seed=3),
+             "bq": random(4, seed=4), "bv": random(1, 3, seed=5)}
+    nodes = [
+        helper.make_node("MatMul", ["x", "wq"], ["mq"]), helper.make_node("Add", ["mq", "bq"], ["q"]),
+        helper.make_node("MatMul", ["x", "wk"], ["k"]),
+        helper.make_node("MatMul", ["x", "wv"], ["mv"]), helper.make_node("Add", ["bv", "mv"], ["v"]),
+    ]
+    original = model(nodes, [tensor("x", ["rows", 6])], ["q", "k", "v"], inits, opset)
+    compiled, state = compile_state(original, "onnx-infer-shapes,nn-fuse-qkv,nn-lower")
+    assert state.statistics[FUSED] == 1
+    assert op_types(compiled) == {("", "MatMul"): 1, ("", "Add"): 1, ("", "Split"): 1}
+    split = next(n for n in compiled.graph.node if n.op_type == "Split")
+    assert (len(split.input), [a.name for a in split.attribute]) == ((2, ["axis"]) if opset >= 13 else (1, ["axis", "split"]))
+    weights = {t.name: list(t.dims) for t in compiled.graph.initializer}
+    assert sorted(weights.values()) == ([[3], [6, 9], [9]] if opset >= 13 else [[6, 9], [9]])
+    assert_close(original, compiled)
+
