@@ -110,9 +110,7 @@ def _instrumentation(args: argparse.Namespace, reference: Path | None, opset: in
 
         def verify_each(module, pass_):  # type: ignore[no-untyped-def]
             report = verify(reference, to_model_proto(module), seed=args.seed, dims=dims)
-            if pass_.accuracy == 0:
-                return None if report.identical else report.summary()
-            return None if report.within(pass_.accuracy.tolerance) else report.summary()
+            return None if report.meets(pass_.accuracy) else report.summary()
 
     split = lambda text: frozenset(t for t in text.split(",") if t)  # noqa: E731
     return Instrumentation(
@@ -272,7 +270,7 @@ def _emit_text(text: str, output: Path | None) -> None:
 
 def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[Path], report) -> int:  # type: ignore[no-untyped-def]
     from onnxforge.backends.ort import verify
-    from onnxforge.passmanager import get_pass
+    from onnxforge.passmanager import Accuracy, get_pass
 
     accuracy = max((get_pass(name).accuracy for name, record in report.records.items() if record.runs), default=0)
     try:
@@ -281,7 +279,7 @@ def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[
         _remove(written)
         raise ForgeError(f"cannot verify (output removed): {err}") from None
     dims = ", ".join(f"{k}={v}" for k, v in report.dims.items())
-    passed = report.identical if accuracy == 0 else report.within(accuracy.tolerance)  # type: ignore[union-attr]
+    passed = report.meets(Accuracy(accuracy))
     if not passed:
         _remove(written)
         print(f"forgec: error: verification failed ({dims}): {report.summary()}; output removed", file=sys.stderr)

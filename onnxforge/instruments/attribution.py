@@ -44,7 +44,6 @@ from onnxforge.instruments.models import (
     run_plan,
     scratch,
     subject,
-    within_class,
 )
 from onnxforge.instruments.tables import Table
 from onnxforge.passmanager.base import ForgePass
@@ -200,7 +199,7 @@ def _verify(found: Measure, module: ModuleOp, passes: list[ForgePass], studied: 
             work: Scratch) -> None:
     report = check(reference, module, studied, work)
     found.max_abs = max_abs(report)
-    found.within = within_class(report, accuracy_of(passes))
+    found.within = report.meets(accuracy_of(passes))
 
 
 def _lowered_copy(module: ModuleOp, lowerings: list[ForgePass], settings: Settings) -> ModuleOp:

@@ -136,10 +136,6 @@ def accuracy_of(passes: Sequence[ForgePass]) -> Accuracy:
     return max((p.accuracy for p in passes), default=Accuracy.LOSSLESS)
 
 
-def within_class(report: VerifyReport, accuracy: Accuracy) -> bool:
-    return report.identical if accuracy == Accuracy.LOSSLESS else report.within(accuracy.tolerance)
-
-
 def max_abs(report: VerifyReport) -> float:
     """The largest absolute output difference (inf when an output is missing or misshapen)."""
     if report.problems:

@@ -32,7 +32,6 @@ from onnxforge.instruments.models import (
     run_plan,
     scratch,
     subject,
-    within_class,
 )
 from onnxforge.instruments.tables import Table
 
@@ -143,7 +142,7 @@ def _one(path: str, settings: Settings, orders: int, seed: int) -> ModelOrders:
                 run.nodes = node_count(module)
                 report = check(reference, module, studied, work)
                 run.max_abs = max_abs(report)
-                run.within = within_class(report, accuracy_of([p for s in stages for p in s.passes]))
+                run.within = report.meets(accuracy_of([p for s in stages for p in s.passes]))
             except ForgeError as err:
                 run.error = error_text(err)
             result.runs.append(run)

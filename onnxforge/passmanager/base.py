@@ -50,6 +50,11 @@ class Accuracy(enum.IntEnum):
         """Max absolute output difference ``--verify-each`` accepts (0: bit-identical)."""
         return {0: 0.0, 1: 1e-4, 2: 1e-3}[int(self)]
 
+    @property
+    def rtol(self) -> float:
+        """Relative allowance on top of ``tolerance``, times the output's largest |value|."""
+        return {0: 0.0, 1: 1e-5, 2: 1e-4}[int(self)]
+
 
 @dataclass
 class RunState:

@@ -66,9 +66,13 @@ def fuse(
     before it. Returns False, with a near miss recorded, when the target cannot
     express ``fused``; the IR is then untouched.
     """
+    extra_ops = list(extra_ops)
     reason = unsupported(fused, lowering_target(anchor))
     if reason is not None:
         near_miss(pattern, pass_name, anchor, reason)
+        for op in (fused, *reversed(extra_ops)):  # never inserted, but their operands still count them as users
+            if op.parent is None:
+                op.erase()
         return False
     replaced = list(replaced)
     names = [source_name(op) for op in replaced]
