@@ -17,12 +17,28 @@ import pkgutil
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, f32, i64
+import numpy as np
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    DictionaryAttr,
+    FloatAttr,
+    IntegerAttr,
+    ModuleOp,
+    NameLoc,
+    NoneAttr,
+    StringAttr,
+    f32,
+    i64,
+)
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
+from onnxforge.dialects.onnx.base import OnnxOp
 from onnxforge.dialects.onnx.structure import METADATA_ATTR, CustomOp, ModelOp, NoValueOp
 from onnxforge.ir.builders import standard_op
+from onnxforge.ir.tensor import dense
+from onnxforge.ir.types import static_tensor_type
 
 TargetKind = Literal["standard", "ort", "portable"]
 TARGET_KINDS: tuple[str, ...] = ("standard", "ort", "portable")
@@ -114,6 +130,18 @@ def onnx_op(op_type: str, target: LoweringTarget, operands: list[SSAValue], resu
     return standard_op(op_type, target.opset, operands, result_types, {k: attribute(v) for k, v in attrs.items()})  # type: ignore[arg-type]
 
 
+def int_value(attr: Attribute) -> int:
+    """The value of an ``nn`` op's integer property (the op's verifier made it an ``IntegerAttr``)."""
+    assert isinstance(attr, IntegerAttr)
+    return attr.value.data
+
+
+def constant(target: LoweringTarget, array: np.ndarray, elem: int | None = None) -> Operation:
+    """An ``onnx.Constant`` holding ``array`` (element type ``elem``, else NumPy's), for a lowering's own constants."""
+    value = dense(array, elem)
+    return onnx_op("Constant", target, [], [static_tensor_type(value.value.elem, array.shape)], value=value)
+
+
 def contrib_op(op_type: str, operands: list[SSAValue], result_types: list[Attribute], domain: str = CONTRIB_DOMAIN,
                **attrs: object) -> CustomOp:
     """An onnxruntime contrib op, ``com.microsoft`` unless ``domain`` says otherwise (onnxruntime registers a few,
@@ -163,6 +191,19 @@ def insert_lowered(rewriter: PatternRewriter, fused: Operation, ops: list[Operat
             new.attributes[METADATA_ATTR] = DictionaryAttr(metadata)
         rewriter.insert_op(new, _before(fused))
     rewriter.replace_op(fused, [], results)
+
+
+def insert_decomposition(rewriter: PatternRewriter, fused: Operation, ops: list[Operation], result: SSAValue) -> None:
+    """``insert_lowered`` for several ops: the first keeps the fused op's node name, the others get
+    ``<name>/<OpType>_<i>`` (unique, and saying which op of the decomposition each node is), not
+    just the exporter's numeric suffix."""
+    insert_lowered(rewriter, fused, ops, [result])
+    base = ops[0].location
+    if not isinstance(base, NameLoc):
+        return
+    for index, new in enumerate(ops[1:], 1):
+        op_type = new.SIGNATURE.op_type if isinstance(new, OnnxOp) else new.name
+        new.location = NameLoc(StringAttr(f"{base.desc.data}/{op_type}_{index}"), NoneAttr())
 
 
 def ensure_opset(module: ModuleOp, domain: str, version: int) -> None:

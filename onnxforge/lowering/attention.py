@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from onnx import TensorProto, defs
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.dialects.builtin import FloatAttr
+from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import AttentionOp, LinearOp
@@ -48,8 +48,17 @@ from onnxforge.dialects.onnx.generated import (
 )
 from onnxforge.ir.tensor import np_dtype
 from onnxforge.ir.types import NONE, Dim, tensor_type
-from onnxforge.lowering import Lowering, LoweringTarget, contrib_op, lowering, no_value, onnx_op
-from onnxforge.lowering.layer_norm import constant, insert_decomposition
+from onnxforge.lowering import (
+    Lowering,
+    LoweringTarget,
+    constant,
+    contrib_op,
+    insert_decomposition,
+    int_value,
+    lowering,
+    no_value,
+    onnx_op,
+)
 from onnxforge.transforms._common import constant_of, dims_of, elem_of, int_prop, is_absent
 
 ATTENTION_OPSET = 23
@@ -62,11 +71,6 @@ ORT_ELEMS = frozenset({TensorProto.FLOAT})
 """Element types the CPU ``MultiHeadAttention``/``Attention`` contrib kernels run (float only)."""
 
 
-def _int(attr: Attribute) -> int:
-    assert isinstance(attr, IntegerAttr)
-    return attr.value.data
-
-
 def _scale(op: AttentionOp) -> float:
     assert isinstance(op.scale, FloatAttr)
     return float(op.scale.value.data)
@@ -77,7 +81,7 @@ class _Shapes:
 
     def __init__(self, op: AttentionOp) -> None:
         self.packed = is_absent(op.key)
-        self.q_heads, self.kv_heads = _int(op.q_num_heads), _int(op.kv_num_heads)
+        self.q_heads, self.kv_heads = int_value(op.q_num_heads), int_value(op.kv_num_heads)
         dims = dims_of(op.query) or ()
         self.batch: Dim = dims[0] if len(dims) == 3 else None
         self.length: Dim = dims[1] if len(dims) == 3 else None
@@ -171,7 +175,7 @@ def _standard(op: AttentionOp, shapes: _Shapes, target: LoweringTarget, rewriter
     attention = onnx_op(
         "Attention", target, [query, key, value, mask, *(no_value(rewriter, op) for _ in range(inputs - 4))],
         [op.output.type, NONE, NONE, NONE],
-        q_num_heads=shapes.q_heads, kv_num_heads=shapes.kv_heads, scale=_scale(op), is_causal=_int(op.is_causal),
+        q_num_heads=shapes.q_heads, kv_num_heads=shapes.kv_heads, scale=_scale(op), is_causal=int_value(op.is_causal),
     )
     return [*ops, attention], attention.results[0]
 
@@ -250,7 +254,7 @@ def _multi_head(op: AttentionOp, shapes: _Shapes, target: LoweringTarget, rewrit
     none = no_value(rewriter, op)
     attention = contrib_op(
         "MultiHeadAttention", [query, key, value, none, none, bias if bias is not None else none], [op.output.type],
-        num_heads=shapes.q_heads, scale=_scale(op), unidirectional=_int(op.is_causal),
+        num_heads=shapes.q_heads, scale=_scale(op), unidirectional=int_value(op.is_causal),
     )
     return [*ops, attention], attention.results[0]
 
@@ -370,7 +374,7 @@ def _contrib_attention(op: AttentionOp, shapes: _Shapes, projection: _Projection
     none = no_value(rewriter, op)
     attention = contrib_op(
         "Attention", [projection.x, projection.weight, bias, none, none, none if attention_bias is None else attention_bias],
-        [op.output.type], num_heads=shapes.q_heads, scale=_scale(op), unidirectional=_int(op.is_causal),
+        [op.output.type], num_heads=shapes.q_heads, scale=_scale(op), unidirectional=int_value(op.is_causal),
     )
     return [*ops, attention], attention.results[0]
 

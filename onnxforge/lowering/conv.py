@@ -29,8 +29,16 @@ from xdsl.pattern_rewriter import PatternRewriter
 from onnxforge.dialects.nn import ConvOp
 from onnxforge.ir.tensor import np_dtype
 from onnxforge.ir.types import TensorType
-from onnxforge.lowering import Lowering, LoweringTarget, contrib_op, lowering, no_value, onnx_op
-from onnxforge.lowering.layer_norm import constant, insert_decomposition
+from onnxforge.lowering import (
+    Lowering,
+    LoweringTarget,
+    constant,
+    contrib_op,
+    insert_decomposition,
+    lowering,
+    no_value,
+    onnx_op,
+)
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 """Clip's bound when the model gives none (ONNX: numeric_limits<float>::lowest() / max())."""

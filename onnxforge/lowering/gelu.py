@@ -21,8 +21,16 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import GeluOp
 from onnxforge.ir.tensor import np_dtype
-from onnxforge.lowering import Lowering, LoweringTarget, contrib_op, insert_lowered, lowering, onnx_op
-from onnxforge.lowering.layer_norm import constant, insert_decomposition
+from onnxforge.lowering import (
+    Lowering,
+    LoweringTarget,
+    constant,
+    contrib_op,
+    insert_decomposition,
+    insert_lowered,
+    lowering,
+    onnx_op,
+)
 from onnxforge.transforms._common import dims_of, elem_of, is_absent
 
 SQRT_2 = math.sqrt(2.0)

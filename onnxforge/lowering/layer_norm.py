@@ -24,16 +24,24 @@ from __future__ import annotations
 
 import numpy as np
 from onnx import TensorProto
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, NameLoc, NoneAttr, StringAttr
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import LayerNormOp
-from onnxforge.dialects.onnx.base import OnnxOp
 from onnxforge.dialects.onnx.generated import LayerNormalizationOp
-from onnxforge.ir.tensor import dense, np_dtype
-from onnxforge.ir.types import ANY, NONE, static_tensor_type, tensor_type
-from onnxforge.lowering import Lowering, LoweringTarget, attribute, insert_lowered, lowering, onnx_op
+from onnxforge.ir.tensor import np_dtype
+from onnxforge.ir.types import ANY, NONE, tensor_type
+from onnxforge.lowering import (
+    Lowering,
+    LoweringTarget,
+    attribute,
+    constant,
+    insert_decomposition,
+    insert_lowered,
+    lowering,
+    onnx_op,
+)
 from onnxforge.transforms._common import constant_of, dims_of, elem_of, is_absent
 
 LAYER_NORMALIZATION_OPSET = 17
@@ -41,25 +49,6 @@ HALF_ELEMS = frozenset({TensorProto.FLOAT16, TensorProto.BFLOAT16})
 """Input types whose statistics LayerNormalization (``stash_type = 1``) computes in f32."""
 REDUCE_AXES_INPUT_OPSET = 18
 """From this opset ReduceMean takes its axes as an input instead of an attribute."""
-
-
-def constant(target: LoweringTarget, array: np.ndarray, elem: int | None = None) -> Operation:
-    """An ``onnx.Constant`` holding ``array`` (element type ``elem``, else NumPy's), for a lowering's own constants."""
-    value = dense(array, elem)
-    return onnx_op("Constant", target, [], [static_tensor_type(value.value.elem, array.shape)], value=value)
-
-
-def insert_decomposition(rewriter: PatternRewriter, fused: Operation, ops: list[Operation], result: SSAValue) -> None:
-    """``insert_lowered`` for several ops: the first keeps the fused op's node name, the others get
-    ``<name>/<OpType>_<i>`` (unique, and saying which op of the decomposition each node is), not
-    just the exporter's numeric suffix."""
-    insert_lowered(rewriter, fused, ops, [result])
-    base = ops[0].location
-    if not isinstance(base, NameLoc):
-        return
-    for index, new in enumerate(ops[1:], 1):
-        op_type = new.SIGNATURE.op_type if isinstance(new, OnnxOp) else new.name
-        new.location = NameLoc(StringAttr(f"{base.desc.data}/{op_type}_{index}"), NoneAttr())
 
 
 def _axis(op: LayerNormOp) -> int:

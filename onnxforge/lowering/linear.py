@@ -12,8 +12,7 @@ from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import LinearOp
-from onnxforge.lowering import Lowering, LoweringTarget, lowering, onnx_op
-from onnxforge.lowering.layer_norm import insert_decomposition
+from onnxforge.lowering import Lowering, LoweringTarget, insert_decomposition, lowering, onnx_op
 from onnxforge.transforms._common import is_absent
 
 NUMPY_BROADCAST_OPSET = 7

@@ -20,14 +20,21 @@ from __future__ import annotations
 
 import numpy as np
 from onnx import TensorProto
-from xdsl.dialects.builtin import IntegerAttr
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import RotaryEmbeddingOp
 from onnxforge.ir.types import tensor_type
-from onnxforge.lowering import Lowering, LoweringTarget, contrib_op, lowering, onnx_op
-from onnxforge.lowering.layer_norm import constant, insert_decomposition
+from onnxforge.lowering import (
+    Lowering,
+    LoweringTarget,
+    constant,
+    contrib_op,
+    insert_decomposition,
+    int_value,
+    lowering,
+    onnx_op,
+)
 from onnxforge.transforms._common import dims_of, elem_of, is_absent
 
 ROTARY_EMBEDDING_OPSET = 23
@@ -37,24 +44,19 @@ ORT_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16})
 """Element types onnxruntime's CPU ``com.microsoft::RotaryEmbedding`` kernel is registered for."""
 
 
-def _int(attr: Attribute) -> int:
-    assert isinstance(attr, IntegerAttr)
-    return attr.value.data
-
-
 def _head_size(op: RotaryEmbeddingOp) -> int | None:
     dims = dims_of(op.input)
     if dims is None or not isinstance(dims[-1], int):
         return None
     if len(dims) == 4:
         return dims[3]
-    heads = _int(op.num_heads)
+    heads = int_value(op.num_heads)
     return dims[2] // heads if len(dims) == 3 and heads > 0 and dims[2] % heads == 0 else None
 
 
 def _rotary_attr(op: RotaryEmbeddingOp) -> int:
     """``rotary_embedding_dim`` to write: 0 for a whole-head rotation."""
-    rotary = _int(op.rotary_dim)
+    rotary = int_value(op.rotary_dim)
     return 0 if rotary == _head_size(op) else rotary
 
 
@@ -69,7 +71,7 @@ class RotaryEmbeddingLowering(Lowering):
         dims = dims_of(op.input)
         if dims is None or len(dims) not in (3, 4):
             return "the input is neither [B, H, S, D] nor [B, S, H·D]"
-        if len(dims) == 3 and _int(op.num_heads) <= 0:
+        if len(dims) == 3 and int_value(op.num_heads) <= 0:
             return "a 3-D input needs num_heads"
         if target.kind == "standard":
             if target.opset < ROTARY_EMBEDDING_OPSET:
@@ -79,7 +81,7 @@ class RotaryEmbeddingLowering(Lowering):
             return None
         if elem_of(op.input) not in ORT_ELEMS:
             return "com.microsoft::RotaryEmbedding runs float and float16 only"
-        if _rotary_attr(op) and _int(op.num_heads) <= 0:
+        if _rotary_attr(op) and int_value(op.num_heads) <= 0:
             return "com.microsoft::RotaryEmbedding needs num_heads for a partial rotation"
         if is_absent(op.position_ids):
             cache = dims_of(op.cos)
@@ -118,9 +120,9 @@ class RotaryEmbeddingLowering(Lowering):
                 ops.append(expand)
                 expanded.append(expand.results[0])
             cos, sin = expanded
-        attrs: dict[str, object] = {"interleaved": _int(op.interleaved), "rotary_embedding_dim": _rotary_attr(op)}
+        attrs: dict[str, object] = {"interleaved": int_value(op.interleaved), "rotary_embedding_dim": _rotary_attr(op)}
         if x_dims is not None and len(x_dims) == 3:
-            attrs["num_heads"] = _int(op.num_heads)
+            attrs["num_heads"] = int_value(op.num_heads)
         rotary = onnx_op("RotaryEmbedding", target, [op.input, cos, sin, op.position_ids], [op.output.type], **attrs)
         return [*ops, rotary], rotary.results[0]
 
@@ -143,6 +145,6 @@ class RotaryEmbeddingLowering(Lowering):
             cos, sin, positions = flat[0], flat[1], zero.results[0]
         rotary = contrib_op(
             "RotaryEmbedding", [op.input, positions, cos, sin], [op.output.type],
-            interleaved=_int(op.interleaved), num_heads=_int(op.num_heads), rotary_embedding_dim=_rotary_attr(op),
+            interleaved=int_value(op.interleaved), num_heads=int_value(op.num_heads), rotary_embedding_dim=_rotary_attr(op),
         )
         return [*ops, rotary], rotary.results[0]

@@ -58,7 +58,7 @@ from onnxforge.dialects.onnx.generated import (
 )
 from onnxforge.ir.types import Dim
 from onnxforge.transforms._common import constant_of, dims_of, elem_of, int_constant, int_prop, ints_prop, is_absent
-from onnxforge.transforms.fuse_rms_norm import FLOAT_ELEMS, other_operand, producer, scalar
+from onnxforge.transforms._matching import FLOAT_ELEMS, other_operand, producer, scalar
 
 RESHAPES = (ReshapeOp, ReshapeV5Op)
 SPLITS = (SplitOp, SplitV13Op)

@@ -42,8 +42,8 @@ from onnxforge.dialects.onnx.generated import (
 from onnxforge.lowering.conv import FLOAT32_MAX, float_params
 from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
 from onnxforge.transforms._common import is_absent, small_constant
-from onnxforge.transforms._fusion import fuse, near_miss
-from onnxforge.transforms.fuse_conv_batchnorm import DETACHED_READER, detached_reader, expand_sources, plain_conv
+from onnxforge.transforms._fusion import DETACHED_READER, detached_reader, expand_sources, fuse, near_miss
+from onnxforge.transforms._matching import plain_conv
 
 PASS_NAME = "nn-fuse-conv-activation"
 

@@ -33,16 +33,14 @@ BN(0) = t, which folding cannot express.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from onnx import TensorProto
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FloatAttr, ModuleOp, StringAttr, f32
+from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, ModuleOp, StringAttr, f32
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
-from onnxforge.dialects.nn import SOURCES_ATTR
 from onnxforge.dialects.nn import ConvOp as NNConvOp
 from onnxforge.dialects.onnx.generated import (
     BatchNormalizationOp,
@@ -53,13 +51,21 @@ from onnxforge.dialects.onnx.generated import (
     GemmOp,
     GemmV7Op,
 )
-from onnxforge.dialects.onnx.structure import METADATA_ATTR, GraphOp, InitializerOp
 from onnxforge.ir.builders import ConstantBuilder
-from onnxforge.lowering import conv as _conv_lowering  # noqa: F401  (registers the nn.conv lowering fuse() asks)
 from onnxforge.passmanager import Accuracy, ForgePass, OpPattern, RunState, register
 from onnxforge.passmanager.rewriting import apply_patterns, source_name
-from onnxforge.transforms._common import CONSTANT_OPS, constant_of, dims_of, elem_of, int_prop, is_absent
-from onnxforge.transforms._fusion import erase_unused, fuse, near_miss
+from onnxforge.transforms._common import constant_of, dims_of, elem_of, int_prop, is_absent
+from onnxforge.transforms._fusion import (
+    DETACHED_READER,
+    detached_reader,
+    drop_dead_constants,
+    expand_sources,
+    fuse,
+    in_graph,
+    initializer_hint,
+    near_miss,
+    note_fused_from,
+)
 
 PASS_NAME = "nn-fuse-conv-batchnorm"
 
@@ -67,69 +73,6 @@ BATCH_NORM_OPS = (BatchNormalizationOp, BatchNormalizationV9Op, BatchNormalizati
 """Opset 7 on (opset 1 and 6 have ``is_test``/``consumed_inputs`` and are left alone)."""
 WEIGHT_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE})
 DEFAULT_EPSILON = 1e-5
-
-
-# --- helpers shared by the nn-fuse passes that build new weights -------------------------------------
-
-
-def initializer_hint(value: SSAValue, fallback: str) -> str:
-    """A name for a tensor derived from ``value``: its initializer name, else ``fallback``."""
-    owner = value.owner
-    return owner.tensor_name.data if isinstance(owner, InitializerOp) else fallback
-
-
-def drop_dead_constants(rewriter: PatternRewriter, values: Iterable[SSAValue]) -> None:
-    """Erase the initializers and Constants among ``values`` that a fold left without readers."""
-    owners = [v.owner for v in values if isinstance(v.owner, (InitializerOp, *CONSTANT_OPS))]
-    erase_unused(rewriter, list(dict.fromkeys(owners)))  # type: ignore[arg-type]
-
-
-def expand_sources(fused: Operation, replaced: Iterable[Operation]) -> None:
-    """Give ``fused`` the source names of what it replaced, reading through replaced ``nn`` ops' own sources."""
-    names: list[str] = []
-    for op in replaced:
-        sources = op.attributes.get(SOURCES_ATTR)
-        if isinstance(sources, ArrayAttr) and sources.data:
-            names.extend(s.data for s in sources.data)  # type: ignore[attr-defined]
-        else:
-            names.append(source_name(op))
-    fused.attributes[SOURCES_ATTR] = ArrayAttr([StringAttr(n) for n in dict.fromkeys(names)])
-
-
-def note_fused_from(op: Operation, replaced: Iterable[Operation]) -> None:
-    """Record on an ONNX op rewritten in place which nodes it absorbed (node metadata, as lowering does)."""
-    metadata = dict(op.attributes[METADATA_ATTR].data) if isinstance(op.attributes.get(METADATA_ATTR), DictionaryAttr) else {}  # type: ignore[union-attr]
-    names = [source_name(r) for r in replaced]
-    if isinstance(previous := metadata.get("onnxforge.fused_from"), StringAttr):
-        names = [*previous.data.split(","), *names]
-    metadata["onnxforge.fused_from"] = StringAttr(",".join(dict.fromkeys(names)))
-    op.attributes[METADATA_ATTR] = DictionaryAttr(metadata)
-
-
-DETACHED_READER = "a detached op reads a value to replace (a declined fusion did not erase the op it built)"
-
-
-def detached_reader(values: Iterable[SSAValue]) -> bool:
-    """Whether an op outside the IR still reads one of ``values``.
-
-    A fusion that declines without erasing the op it built leaves that op reading the matched
-    values; rewiring such a value hands the stray op to the pattern driver, which fails on it.
-    Until ``_fusion.fuse`` erases what it declines, the passes leave such values alone.
-    """
-    return any(use.operation.parent is None for value in values for use in value.uses)
-
-
-def in_graph(op: Operation) -> bool:
-    """Whether ``op`` sits in a graph (main or subgraph), which may hold initializers; a function body may not."""
-    return isinstance(op.parent_op(), GraphOp)
-
-
-def plain_conv(value: SSAValue) -> Operation | None:
-    """The ``onnx.Conv``, or ``nn.conv`` without activation, that defines ``value``."""
-    op = value.owner
-    if isinstance(op, ConvOp) or (isinstance(op, NNConvOp) and not op.activation.data):
-        return op
-    return None
 
 
 # --- BatchNormalization as an affine map -------------------------------------------------------------

@@ -39,8 +39,15 @@ from onnxforge.lowering.gelu import CUBIC, SQRT_2, SQRT_2_OVER_PI
 from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
 from onnxforge.transforms._common import elem_of
 from onnxforge.transforms._fusion import fuse, lowering_target, near_miss
-from onnxforge.transforms.fuse_layer_norm import bias_add, only_used_by, scalar_into
-from onnxforge.transforms.fuse_rms_norm import FLOAT_ELEMS, other_operand, producer, sole_user
+from onnxforge.transforms._matching import (
+    FLOAT_ELEMS,
+    bias_add,
+    only_used_by,
+    other_operand,
+    producer,
+    scalar_into,
+    sole_user,
+)
 
 PASS_NAME = "nn-fuse-gelu"
 ULPS = 4

@@ -56,61 +56,28 @@ from onnxforge.dialects.onnx.generated import (
     SubOp,
 )
 from onnxforge.dialects.onnx.structure import NoValueOp
-from onnxforge.ir.types import NONE, Dim
+from onnxforge.ir.types import NONE
 from onnxforge.lowering.layer_norm import HALF_ELEMS
 from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
-from onnxforge.transforms._common import constant_of, dims_of, elem_of, int_prop
-from onnxforge.transforms._fusion import fuse, near_miss
-from onnxforge.transforms.fuse_rms_norm import (
+from onnxforge.transforms._common import dims_of, elem_of, int_prop
+from onnxforge.transforms._fusion import fuse, near_miss, ones_constant
+from onnxforge.transforms._matching import (
     CAST_OPS,
     FLOAT_ELEMS,
-    _normalised_axis,
-    _ones,
-    _rms_operand,
     cast_target,
+    normalised_axis,
+    normalised_parameter,
+    only_used_by,
     other_operand,
     producer,
-    scalar,
+    rms_operand,
+    scalar_into,
     sole_user,
 )
 
 PASS_NAME = "nn-fuse-layer-norm"
 STASH_F32 = 1
 """``stash_type`` of LayerNormalization: statistics in f32 (the default)."""
-
-
-# --- matching helpers (shared with nn-fuse-gelu and nn-fuse-skip-layer-norm) ------------------------
-
-
-def scalar_into(value: SSAValue, like: SSAValue) -> float | None:
-    """A one-element constant's value when it broadcasts into ``like`` without enlarging it
-    (its rank is at most ``like``'s), else None."""
-    found = scalar(value)
-    dims, like_dims = dims_of(value), dims_of(like)
-    if found is None or dims is None or (len(dims) > 0 and (like_dims is None or len(dims) > len(like_dims))):
-        return None
-    return found
-
-
-def only_used_by(value: SSAValue, ops: list[Operation]) -> bool:
-    """Every use of ``value`` is by one of ``ops`` (so erasing them leaves it unused)."""
-    return all(use.operation in ops for use in value.uses)
-
-
-def bias_add(value: SSAValue) -> tuple[SSAValue, SSAValue, Operation] | None:
-    """``(h, bias, add)`` when ``value = Add(h, bias)`` with ``bias`` a 1-D constant as long as the last dim
-    and ``h`` of ``value``'s whole, known shape (so the Add broadcasts ``bias`` over the last dim only):
-    the bias that onnxruntime's BiasGelu / FastGelu / SkipLayerNormalization take as an input."""
-    add = producer(value, AddOp)
-    dims = dims_of(value)
-    if add is None or not dims or None in dims or not isinstance(dims[-1], int):
-        return None
-    for h in add.operands:
-        bias = other_operand(add, h)
-        if h != bias and constant_of(bias) is not None and tuple(dims_of(bias) or ()) == (dims[-1],) \
-                and elem_of(bias) == elem_of(value) and tuple(dims_of(h) or ()) == tuple(dims):
-            return h, bias, add
-    return None
 
 
 # --- the patterns ------------------------------------------------------------------------------------
@@ -133,7 +100,7 @@ class FuseLayerNorm(OpPattern):
     roots = (DivOp, MulOp)
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        candidate = _rms_operand(op)
+        candidate = rms_operand(op)
         if candidate is None:
             return
         d, std, inverse = candidate
@@ -171,7 +138,7 @@ class FuseLayerNorm(OpPattern):
         if epsilon is None or elem_of(other_operand(add, var)) not in FLOAT_ELEMS:
             near_miss(self, PASS_NAME, op, "epsilon is not a one-element float constant")
             return None
-        axis, var_axis = _normalised_axis(mean, x), _normalised_axis(var_mean, d)
+        axis, var_axis = normalised_axis(mean, x), normalised_axis(var_mean, d)
         if isinstance(axis, str) or isinstance(var_axis, str) or axis != var_axis:
             near_miss(self, PASS_NAME, op, axis if isinstance(axis, str) else var_axis if isinstance(var_axis, str)
                       else "the mean and the variance reduce different axes")
@@ -187,7 +154,7 @@ class FuseLayerNorm(OpPattern):
 
     def _rewrite(self, op: Operation, found: _Match, stashed: bool, rewriter: PatternRewriter) -> None:
         dims = dims_of(found.x)
-        assert dims is not None  # _normalised_axis needed the rank
+        assert dims is not None  # normalised_axis needed the rank
         normalised = tuple(dims[found.axis:])
         out, replaced, extra = op.results[0], list(found.ops), []
         if stashed:  # f32 statistics of a half-precision x: the normalised value goes back to x's type
@@ -198,10 +165,10 @@ class FuseLayerNorm(OpPattern):
             out = back.results[0]
             replaced.append(back)
         scale = bias = None
-        if (gamma := _parameter(out, MulOp, normalised)) is not None:
+        if (gamma := normalised_parameter(out, MulOp, normalised)) is not None:
             scale, out = gamma[0], gamma[1].results[0]
             replaced.append(gamma[1])
-        if (beta := _parameter(out, AddOp, normalised)) is not None:
+        if (beta := normalised_parameter(out, AddOp, normalised)) is not None:
             bias, out = beta[0], beta[1].results[0]
             replaced.append(beta[1])
         anchor = out.owner
@@ -211,7 +178,7 @@ class FuseLayerNorm(OpPattern):
             if elem is None or not all(isinstance(d, int) for d in normalised):
                 near_miss(self, PASS_NAME, op, "no γ, and the normalised dims are not static (cannot build a scale of ones)")
                 return
-            ones = _ones(anchor, elem, normalised)  # type: ignore[arg-type]
+            ones = ones_constant(anchor, elem, normalised)  # type: ignore[arg-type]
             extra.append(ones)
             scale = ones.results[0]
         if bias is None:
@@ -231,19 +198,6 @@ def _squares(square: Operation, d: SSAValue) -> bool:
     if isinstance(square, PowOp):
         return square.operands[0] == d and scalar_into(square.operands[1], d) == 2.0
     return square.operands[0] == square.operands[1] == d
-
-
-def _parameter(out: SSAValue, kind: type[Operation], normalised: tuple[Dim, ...]) -> tuple[SSAValue, Operation] | None:
-    """(γ, the Mul) or (β, the Add) for the one ``kind(out, p)`` reading ``out``, when ``p`` is exactly of the
-    normalised shape and of ``out``'s type (so it neither broadcasts ``out`` larger nor varies along other dims)."""
-    user = sole_user(out)
-    if not isinstance(user, kind):
-        return None
-    param = other_operand(user, out)
-    dims = dims_of(param)
-    if param == out or dims is None or tuple(dims) != normalised or None in dims or elem_of(param) != elem_of(out):
-        return None
-    return param, user
 
 
 class RaiseLayerNormalization(OpPattern):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onnx import TensorProto
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
@@ -37,99 +36,27 @@ from onnxforge.dialects.onnx.generated import AddOp, MatMulOp
 from onnxforge.dialects.onnx.structure import METADATA_ATTR
 from onnxforge.ir.builders import ConstantBuilder, standard_op
 from onnxforge.ir.tensor import TensorValue
-from onnxforge.lowering import linear as _linear_lowering  # noqa: F401  (registers the nn.linear lowering fuse() asks)
 from onnxforge.passmanager import Accuracy, ForgePass, OpPattern, RunState, register
 from onnxforge.passmanager.rewriting import apply_patterns, source_name
-from onnxforge.transforms._common import constant_of, dims_of, elem_of, is_absent
-from onnxforge.transforms._fusion import erase_unused, fuse, model_of, near_miss
-from onnxforge.transforms.fuse_conv_batchnorm import (
+from onnxforge.transforms._common import constant_of, dims_of, elem_of
+from onnxforge.transforms._fusion import (
     DETACHED_READER,
     detached_reader,
     drop_dead_constants,
+    erase_unused,
+    fuse,
     in_graph,
     initializer_hint,
+    model_opset,
+    near_miss,
     note_fused_from,
 )
+from onnxforge.transforms._matching import bias_reason, weight_shape
 
 PASS_NAME = "nn-fuse-linear"
 
-FLOAT_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16, TensorProto.DOUBLE})
 GEMM_OPSET = 7
 """Gemm broadcasts C unidirectionally without the ``broadcast`` attribute from opset 7."""
-
-
-# --- projections: x @ W (+ b) with constant W (shared with nn-fuse-qkv) ------------------------------
-
-
-def weight_shape(value: SSAValue) -> tuple[int, int] | None:
-    """``(K, N)`` of a constant 2-D float weight, else None."""
-    tensor = constant_of(value)
-    if tensor is None or tensor.strings is not None or len(tensor.dims) != 2 or tensor.elem not in FLOAT_ELEMS:
-        return None
-    return tensor.dims  # type: ignore[return-value]
-
-
-def bias_reason(bias: SSAValue, n: int, x: SSAValue) -> str | None:
-    """Why constant ``bias`` is not added along the last dim of a ``[…, N]`` product of ``x`` (None when it is)."""
-    tensor = constant_of(bias)
-    if tensor is None or tensor.strings is not None:
-        return "the bias is not a constant"
-    dims = tensor.dims
-    if not dims or dims[-1] != n or any(d != 1 for d in dims[:-1]):
-        return f"bias of shape {list(dims)} is not broadcast along the last dim only (wanted [{n}] or [1, …, {n}])"
-    x_dims = dims_of(x)
-    if x_dims is not None and len(dims) > len(x_dims):
-        return f"bias of shape {list(dims)} has more dims than the input (rank {len(x_dims)})"
-    if tensor.elem != elem_of(bias) or tensor.elem != elem_of(x):
-        return "the bias and the input have different element types"
-    return None
-
-
-@dataclass
-class Projection:
-    """``output = x @ weight (+ bias)`` found in the graph; ``ops`` are the matched ops (MatMul [+ Add], or nn.linear)."""
-
-    x: SSAValue
-    weight: SSAValue
-    bias: SSAValue | None
-    output: SSAValue
-    ops: list[Operation]
-
-    @property
-    def width(self) -> int:
-        shape = weight_shape(self.weight)
-        assert shape is not None
-        return shape[1]
-
-
-def bias_add(matmul: Operation) -> tuple[Operation, SSAValue] | None:
-    """The ``Add(matmul, b)`` that is the MatMul's only reader, with ``b``, when ``b`` is a constant."""
-    uses = list(matmul.results[0].uses)
-    if len(uses) != 1 or not isinstance(add := uses[0].operation, AddOp):
-        return None
-    a, b = add.operands
-    bias = b if a == matmul.results[0] else a
-    return (add, bias) if bias != matmul.results[0] and constant_of(bias) is not None else None
-
-
-def projection_of(op: Operation) -> Projection | None:
-    """The projection ``op`` computes: ``nn.linear`` with a constant weight, or ``MatMul(x, W)`` with a
-    constant 2-D ``W`` and the bias Add that follows it when it is a last-dim bias."""
-    if isinstance(op, LinearOp):
-        bias = None if is_absent(op.bias) else op.bias
-        if weight_shape(op.weight) is None or (bias is not None and constant_of(bias) is None):
-            return None
-        return Projection(op.input, op.weight, bias, op.output, [op])
-    if not isinstance(op, MatMulOp) or (shape := weight_shape(op.operands[1])) is None:
-        return None
-    x = op.operands[0]
-    if elem_of(x) != elem_of(op.operands[1]):
-        return None
-    found = bias_add(op)
-    if found is not None and bias_reason(found[1], shape[1], x) is None:
-        add, bias = found
-        return Projection(x, op.operands[1], bias, add.results[0], [op, add])
-    return Projection(x, op.operands[1], None, op.results[0], [op])
 
 
 def vector_bias(builder: ConstantBuilder, block: Block, bias: SSAValue, hint: str) -> SSAValue:
@@ -214,13 +141,6 @@ class FuseLinear(OpPattern):
         assert isinstance(block, Block)
         fused.operands[2] = vector_bias(self.builder, block, bias, f"{source_name(matmul)}_bias")
         drop_dead_constants(rewriter, [bias])
-
-
-def model_opset(op: Operation) -> int:
-    """The default-domain opset of the model holding ``op`` (what new ONNX ops are written for)."""
-    model = model_of(op)
-    opsets = model.opsets() if model is not None else {}
-    return opsets.get("", opsets.get("ai.onnx", 0))
 
 
 @register

@@ -70,15 +70,18 @@ from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, OpPattern, RunState, register
 from onnxforge.passmanager.rewriting import apply_patterns, source_name
 from onnxforge.transforms._common import constant_of, dims_of, elem_of
-from onnxforge.transforms._fusion import erase_unused, fuse, near_miss
-from onnxforge.transforms.fuse_conv_batchnorm import (
+from onnxforge.transforms._fusion import (
     DETACHED_READER,
     detached_reader,
     drop_dead_constants,
+    erase_unused,
     expand_sources,
+    fuse,
     in_graph,
+    model_opset,
+    near_miss,
 )
-from onnxforge.transforms.fuse_linear import Projection, model_opset, projection_of
+from onnxforge.transforms._matching import Projection, projection_of, sole_user
 
 PASS_NAME = "nn-fuse-qkv"
 
@@ -102,20 +105,15 @@ def _projections(first: Projection, block: Block) -> list[Projection]:
     return sorted(found.values(), key=order)
 
 
-def _sole_reader(value: SSAValue) -> Operation | None:
-    uses = list(value.uses)
-    return uses[0].operation if len(uses) == 1 else None
-
-
 def _attention_operands(projections: list[Projection]) -> tuple[AttentionOp, list[Projection]] | None:
     """The ``nn.attention`` whose query, key and value are three of the projections (each read only there)."""
     by_output = {p.output: p for p in projections}
     for projection in projections:
-        attention = _sole_reader(projection.output)
+        attention = sole_user(projection.output)
         if not isinstance(attention, AttentionOp) or attention.query != projection.output:
             continue
         parts = [by_output.get(attention.key), by_output.get(attention.value)]
-        if all(p is not None and _sole_reader(p.output) is attention for p in parts) and len({attention.query, attention.key, attention.value}) == 3:
+        if all(p is not None and sole_user(p.output) is attention for p in parts) and len({attention.query, attention.key, attention.value}) == 3:
             return attention, [projection, *parts]  # type: ignore[list-item]
     return None
 

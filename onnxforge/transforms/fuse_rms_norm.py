@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from onnx import TensorProto
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, f32, i64
 from xdsl.ir import Operation, SSAValue
@@ -33,81 +32,31 @@ from xdsl.pattern_rewriter import PatternRewriter
 from onnxforge.dialects.nn import RMSNormOp
 from onnxforge.dialects.onnx.generated import (
     AddOp,
-    CastOp,
-    CastV6Op,
-    CastV19Op,
     DivOp,
     MulOp,
     PowOp,
-    ReciprocalOp,
     ReduceMeanOp,
     ReduceMeanV1Op,
     SqrtOp,
     SubOp,
 )
-from onnxforge.ir.builders import standard_op
-from onnxforge.ir.tensor import DenseAttr, TensorValue, np_dtype
-from onnxforge.ir.types import Dim, static_tensor_type
-from onnxforge.lowering import rms_norm as _lowering  # noqa: F401  (registers the lowering fuse() asks about)
 from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
-from onnxforge.transforms._common import dims_of, elem_of, int_constant, int_prop, ints_prop, is_absent, small_constant
-from onnxforge.transforms._fusion import fuse, model_of, near_miss
+from onnxforge.transforms._common import dims_of, elem_of
+from onnxforge.transforms._fusion import fuse, near_miss, ones_constant
+from onnxforge.transforms._matching import (
+    CAST_OPS,
+    FLOAT_ELEMS,
+    cast_target,
+    normalised_axis,
+    normalised_parameter,
+    other_operand,
+    producer,
+    rms_operand,
+    scalar,
+    sole_user,
+)
 
 PASS_NAME = "nn-fuse-rms-norm"
-
-FLOAT_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16, TensorProto.DOUBLE})
-"""Element types RMSNormalization accepts."""
-CAST_OPS = (CastOp, CastV19Op, CastV6Op)
-
-
-# --- matching helpers (shared with nn-fuse-rotary-embedding) ---------------------------------------
-
-
-def producer(value: SSAValue, *classes: type[Operation]) -> Operation | None:
-    """The op defining ``value`` when it is one of ``classes``."""
-    op = value.owner
-    return op if isinstance(op, classes) else None
-
-
-def scalar(value: SSAValue) -> float | None:
-    """The value of a one-element numeric constant (any rank), else None."""
-    array = small_constant(value, limit=1)
-    if array is None or array.size != 1 or array.dtype.kind not in "fiu":
-        return None
-    return float(array.reshape(-1)[0])
-
-
-def other_operand(op: Operation, value: SSAValue) -> SSAValue:
-    """The operand of binary ``op`` that is not ``value`` (the second when both are)."""
-    a, b = op.operands
-    return b if a == value else a
-
-
-def cast_target(op: Operation) -> int | None:
-    """The ``to`` of a plain Cast (None for a saturating or rounding variant)."""
-    if int_prop(op, "saturate", 1) != 1 or op.properties.get("round_mode") is not None:
-        return None
-    return int_prop(op, "to")
-
-
-def model_opset(op: Operation) -> int:
-    """The default-domain opset of the model holding ``op`` (0 when unknown)."""
-    model = model_of(op)
-    return model.opsets().get("", 0) if model is not None else 0
-
-
-def constant_op(anchor: Operation, array: np.ndarray, elem: int | None = None) -> Operation:
-    """An ``onnx.Constant`` holding ``array``, in the form of the anchor's model opset (for a fused op's inputs)."""
-    opset = model_opset(anchor)
-    value = TensorValue.from_numpy(array, elem)
-    result = static_tensor_type(value.elem, value.dims)
-    return standard_op("Constant", opset or 13, [], [result], {"value": DenseAttr(value)})
-
-
-def sole_user(value: SSAValue) -> Operation | None:
-    """The one op reading ``value`` (None when unused, read twice, or by several ops)."""
-    uses = list(value.uses)
-    return uses[0].operation if len(uses) == 1 else None
 
 
 # --- the pattern -------------------------------------------------------------------------------------
@@ -130,7 +79,7 @@ class FuseRMSNorm(OpPattern):
     roots = (MulOp, DivOp)
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        candidate = _rms_operand(op)
+        candidate = rms_operand(op)
         if candidate is None:
             return
         x, rms, inverse = candidate
@@ -162,7 +111,7 @@ class FuseRMSNorm(OpPattern):
         if epsilon is None or elem_of(other_operand(add, mean_value)) not in FLOAT_ELEMS:
             near_miss(self, PASS_NAME, op, "epsilon is not a constant float scalar")
             return None
-        axis = _normalised_axis(mean, x)
+        axis = normalised_axis(mean, x)
         if isinstance(axis, str):
             near_miss(self, PASS_NAME, op, axis)
             return None
@@ -181,7 +130,7 @@ class FuseRMSNorm(OpPattern):
         x, out = found.x, anchor.results[0]
         replaced = list(found.ops)
         x_dims = dims_of(x)
-        assert x_dims is not None  # _normalised_axis needed the rank
+        assert x_dims is not None  # normalised_axis needed the rank
         normalised = tuple(x_dims[found.axis:])
         cast = sole_user(out)
         if isinstance(cast, CAST_OPS):
@@ -195,13 +144,13 @@ class FuseRMSNorm(OpPattern):
                 x, out = source.operands[0], cast.results[0]
                 replaced += [cast, source]
         elem = elem_of(out)
-        gamma = _gamma(out, normalised)
+        gamma = normalised_parameter(out, MulOp, normalised)
         extra: list[Operation] = []
         if gamma is not None:
-            scale, result = gamma
-            replaced.append(result.owner)  # type: ignore[arg-type]
+            scale, result = gamma[0], gamma[1].results[0]
+            replaced.append(gamma[1])
         elif elem is not None and all(isinstance(d, int) for d in normalised):
-            ones = _ones(anchor, elem, normalised)  # type: ignore[arg-type]
+            ones = ones_constant(anchor, elem, normalised)  # type: ignore[arg-type]
             extra, scale, result = [ones], ones.results[0], out
         else:
             near_miss(self, PASS_NAME, anchor, "no γ, and the normalised dims are not static (no scale of ones)")
@@ -225,45 +174,10 @@ class FuseRMSNormPass(PatternPass):
         return [FuseRMSNorm()]
 
 
-def _gamma(out: SSAValue, normalised: tuple[Dim, ...]) -> tuple[SSAValue, SSAValue] | None:
-    """(γ, the product) for the one ``Mul(γ, out)`` reading ``out``; γ must have exactly the normalised shape and
-    out's type, so the product has out's shape."""
-    user = sole_user(out)
-    if not isinstance(user, MulOp):
-        return None
-    gamma = other_operand(user, out)
-    dims = dims_of(gamma)
-    if gamma == out or dims is None or tuple(dims) != normalised or None in dims or elem_of(gamma) != elem_of(out):
-        return None
-    return gamma, user.results[0]
-
-
 def _f32_round_trip(source: Operation | None, back: int | None, x: SSAValue) -> bool:
     """``x = Cast(x₀, to=f32)`` and the result is cast back to x₀'s float type."""
     return (source is not None and back in FLOAT_ELEMS and back == elem_of(source.operands[0])
             and cast_target(source) == elem_of(x) == TensorProto.FLOAT)
-
-
-def _ones(anchor: Operation, elem: int, dims: tuple[int, ...]) -> Operation:
-    """The scale of an RMSNorm whose γ of ones was folded away."""
-    return constant_op(anchor, np.ones(dims, dtype=np_dtype(elem)), elem)
-
-
-def _rms_operand(op: Operation) -> tuple[SSAValue, SSAValue, list[Operation]] | None:
-    """(x, rms, [the inverting op]) for ``Div(x, rms)``, ``Mul(x, Reciprocal(rms))`` or ``Mul(x, Div(1, rms))``
-    with ``rms`` computed by a Sqrt."""
-    if isinstance(op, DivOp):
-        x, rms = op.operands
-        if scalar(x) is not None:
-            return None  # Div(1, rms) is the reciprocal: its Mul user is the anchor
-        return (x, rms, []) if producer(rms, SqrtOp) is not None else None
-    for value in op.operands:
-        inv = producer(value, ReciprocalOp, DivOp)
-        if inv is None or (isinstance(inv, DivOp) and scalar(inv.operands[0]) != 1.0):
-            continue
-        if producer(inv.operands[-1], SqrtOp) is not None:
-            return other_operand(op, value), inv.operands[-1], [inv]
-    return None
 
 
 def _is_centred(x: SSAValue) -> bool:
@@ -284,27 +198,3 @@ def _square_reason(square: Operation, x: SSAValue) -> str | None:
         return "the squared value is not the normalised value"
     return None
 
-
-def _normalised_axis(mean: Operation, x: SSAValue) -> int | str:
-    """The first reduced dim (negative) when the mean is over trailing dims and keeps them; else a reason."""
-    dims = dims_of(x)
-    if dims is None:
-        return "the rank of the normalised value is unknown"
-    rank = len(dims)
-    if int_prop(mean, "keepdims", 1) != 1:
-        return "ReduceMean drops the reduced dims (keepdims = 0)"
-    if isinstance(mean, ReduceMeanV1Op):
-        axes = ints_prop(mean, "axes") if mean.properties.get("axes") is not None else tuple(range(rank))
-    elif is_absent(mean.operands[1]):
-        if int_prop(mean, "noop_with_empty_axes", 0) != 0:
-            return "ReduceMean with no axes and noop_with_empty_axes reduces nothing"
-        axes = tuple(range(rank))
-    else:
-        found = int_constant(mean.operands[1])
-        axes = tuple(found) if found is not None else None
-    if axes is None or not axes:
-        return "ReduceMean axes are not constant"
-    normal = sorted({a + rank if a < 0 else a for a in axes})
-    if len(normal) != len(axes) or normal != list(range(rank - len(normal), rank)) or normal[0] < 0:
-        return f"ReduceMean axes {list(axes)} are not the trailing dims of a rank-{rank} tensor"
-    return normal[0] - rank

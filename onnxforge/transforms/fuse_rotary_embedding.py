@@ -52,20 +52,10 @@ from onnxforge.dialects.onnx.structure import NoValueOp
 from onnxforge.ir.builders import standard_op
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import Dim, tensor_type
-from onnxforge.lowering import rotary as _lowering  # noqa: F401  (registers the lowering fuse() asks about)
 from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
 from onnxforge.transforms._common import constant_of, dims_of, elem_of, int_constant, int_prop, ints_prop, is_absent
-from onnxforge.transforms._fusion import fuse, near_miss
-from onnxforge.transforms.fuse_rms_norm import (
-    CAST_OPS,
-    FLOAT_ELEMS,
-    cast_target,
-    constant_op,
-    model_opset,
-    other_operand,
-    producer,
-    scalar,
-)
+from onnxforge.transforms._fusion import constant_op, fuse, model_opset, near_miss
+from onnxforge.transforms._matching import CAST_OPS, FLOAT_ELEMS, cast_target, other_operand, producer, scalar
 
 PASS_NAME = "nn-fuse-rotary-embedding"
 

@@ -37,8 +37,7 @@ from onnxforge.ir.types import NONE
 from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
 from onnxforge.transforms._common import dims_of
 from onnxforge.transforms._fusion import fuse, lowering_target, near_miss
-from onnxforge.transforms.fuse_layer_norm import bias_add, only_used_by
-from onnxforge.transforms.fuse_rms_norm import producer
+from onnxforge.transforms._matching import bias_add, only_used_by, producer
 
 PASS_NAME = "nn-fuse-skip-layer-norm"
 

@@ -5,8 +5,7 @@ every BatchNorm is the identity (γ = 1, β = 0, mean = 0, var = 1), so cleanup
 folds the bias Adds away and a wrong BN fold would go unnoticed. ``trained``
 gives each 1-D ``*.weight`` / ``*.bias`` / ``*running_*`` initializer random
 values first (a positive γ, since TorchScript exports share it with the running
-variance), like a trained checkpoint. Compiling and comparing reuses the
-helpers of ``llama_support``.
+variance), like a trained checkpoint. Compiling and comparing is in ``support``.
 """
 
 from __future__ import annotations
@@ -15,15 +14,8 @@ import functools
 
 import numpy as np
 import onnx
-from llama_support import FIXTURES, model_opset
 from onnx import TensorProto, helper, numpy_helper
-
-from onnxforge.backends.onnx_export import to_model_proto
-from onnxforge.compiler import load_model, optimize, to_ir
-from onnxforge.frontend.opset_conversion import raise_opset
-from onnxforge.lowering import LoweringTarget
-from onnxforge.passmanager import RunState
-from onnxforge.passmanager.manager import Instrumentation
+from support import FIXTURES, clean, synthetic_model
 
 
 def _randomize(model: onnx.ModelProto, seed: int) -> onnx.ModelProto:
@@ -45,10 +37,7 @@ def _randomize(model: onnx.ModelProto, seed: int) -> onnx.ModelProto:
 @functools.cache
 def trained(name: str, seed: int = 0) -> bytes:
     """The fixture with random 1-D weights, biases and BN statistics, after ``cleanup`` (serialised)."""
-    model = _randomize(onnx.load(str(FIXTURES / f"{name}.onnx")), seed)
-    module = to_ir(load_model(model))
-    optimize(module, "cleanup")
-    return to_model_proto(module).SerializeToString()
+    return clean(_randomize(onnx.load(str(FIXTURES / f"{name}.onnx")), seed))
 
 
 def model(nodes: list[onnx.NodeProto], inputs: list[onnx.ValueInfoProto], outputs: list[str],
@@ -59,9 +48,7 @@ def model(nodes: list[onnx.NodeProto], inputs: list[onnx.ValueInfoProto], output
         [helper.make_tensor_value_info(name, elem, None) for name in outputs],
         [numpy_helper.from_array(value, name) for name, value in initializers.items()],
     )
-    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    built.ir_version = 8
-    return built
+    return synthetic_model(graph, opset, check=False)
 
 
 def tensor(name: str, shape: list[int | str], elem: int = TensorProto.FLOAT) -> onnx.ValueInfoProto:
@@ -71,16 +58,3 @@ def tensor(name: str, shape: list[int | str], elem: int = TensorProto.FLOAT) -> 
 def random(*shape: int, seed: int = 0, dtype: type = np.float32) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
 
-
-def compile_state(original: onnx.ModelProto, passes: str, kind: str = "standard", opset: int | None = None) -> tuple[onnx.ModelProto, RunState]:
-    """``llama_support.compile_for``, returning the whole run state (statistics and near misses)."""
-    module = to_ir(load_model(original))
-    if opset is not None:
-        module = raise_opset(module, opset)
-    target = LoweringTarget(kind, opset or model_opset(original))  # type: ignore[arg-type]
-    report = optimize(module, passes=passes, instrumentation=Instrumentation(target=target))
-    return to_model_proto(module), report.state
-
-
-def near_misses(state: RunState, pass_name: str) -> list[str]:
-    return [miss.reason for miss in state.near_misses if miss.pass_name == pass_name]

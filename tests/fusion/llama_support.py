@@ -1,79 +1,21 @@
-"""Test support for the Llama-style fusions (RMSNorm, rotary embedding): compile, count, verify.
+"""Test support for the Llama-style fusions (RMSNorm, rotary embedding): small synthetic exports.
 
-Fixtures are cleaned once per test session (the fusions run after the ``cleanup`` pipeline), then
-each test runs ``onnx-infer-shapes,<fusion>,nn-lower`` for one target and compares the result with
-the original model on onnxruntime (accuracy class 1: 1e-4). Small synthetic exports of the HF
-functions cover what the fixtures do not (half precision, partial rotation).
+Small synthetic exports of the HF functions cover what the committed fixtures do not (half
+precision, partial rotation); compiling, counting and verifying are in ``support``.
 """
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
-
-from onnxforge.backends.onnx_export import to_model_proto
-from onnxforge.backends.ort import verify
-from onnxforge.compiler import load_model, optimize, to_ir
-from onnxforge.frontend.opset_conversion import raise_opset
-from onnxforge.lowering import LoweringTarget
-from onnxforge.passmanager.manager import Instrumentation
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-CLASS_1 = 1e-4
-"""Accuracy class 1: float rounding only."""
-
-
-@functools.cache
-def cleaned(name: str) -> bytes:
-    """The fixture after the ``cleanup`` pipeline (serialised: tests must not share a ModelProto)."""
-    module = to_ir(load_model(FIXTURES / f"{name}.onnx"))
-    optimize(module, "cleanup")
-    return to_model_proto(module).SerializeToString()
-
-
-def compile_for(model: onnx.ModelProto, passes: str, kind: str, opset: int | None = None) -> tuple[onnx.ModelProto, dict[str, int]]:
-    """Run ``passes`` for ``--target=kind`` (``opset``: convert the model first, like ``--target-opset``).
-
-    Returns the compiled model and the rewrite statistics (``pass/pattern`` → count).
-    """
-    module = to_ir(load_model(model))
-    if opset is not None:
-        module = raise_opset(module, opset)
-    target = LoweringTarget(kind, opset or model_opset(model))  # type: ignore[arg-type]
-    report = optimize(module, passes=passes, instrumentation=Instrumentation(target=target))
-    return to_model_proto(module), dict(report.state.statistics)
-
-
-def model_opset(model: onnx.ModelProto) -> int:
-    return next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-
-
-def assert_close(original: onnx.ModelProto, compiled: onnx.ModelProto, atol: float = CLASS_1) -> None:
-    for seed in (0, 1):
-        report = verify(original, compiled, seed=seed)
-        assert report.within(atol), report.summary()
-
-
-def op_types(model: onnx.ModelProto) -> dict[tuple[str, str], int]:
-    counts: dict[tuple[str, str], int] = {}
-    for node in model.graph.node:
-        counts[(node.domain, node.op_type)] = counts.get((node.domain, node.op_type), 0) + 1
-    return counts
-
+from support import synthetic_model
 
 # --- synthetic exports ------------------------------------------------------------------------------
 
 
 def _model(nodes: list, inputs: list, outputs: list, initializers: list, opset: int) -> onnx.ModelProto:
-    graph = helper.make_graph(nodes, "synthetic", inputs, outputs, initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
+    return synthetic_model(helper.make_graph(nodes, "synthetic", inputs, outputs, initializers), opset)
 
 
 def hf_rms_norm(elem: int = TensorProto.FLOAT16, opset: int = 14, hidden: int = 16) -> onnx.ModelProto:

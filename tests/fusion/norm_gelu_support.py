@@ -3,7 +3,7 @@
 The committed fixtures cover what the exporters emit (and after cleanup their γ = 1, β = 0 and
 zero biases are folded away); these small graphs, built with ``onnx.helper``, cover the other
 operand orders, non-trivial γ / β, biases and multi-dim normalisation, so that every form is
-checked on onnxruntime, not only matched. Compiling and comparing reuses ``llama_support``.
+checked on onnxruntime, not only matched. Compiling and comparing is in ``support``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 import onnx
-from llama_support import CLASS_1, assert_close, compile_for, op_types
 from onnx import TensorProto, helper, numpy_helper
+from support import CLASS_1, assert_close, compile_for, synthetic_model
 
 HIDDEN = 8
 SEQUENCE = 3
@@ -65,10 +65,7 @@ class Graph:
             [helper.make_tensor_value_info(o, elem, shape) for o in outputs],
             self.inits,
         )
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-        model.ir_version = 8
-        onnx.checker.check_model(model)
-        return model
+        return synthetic_model(graph, opset)
 
 
 # --- LayerNorm ---------------------------------------------------------------------------------------
@@ -171,4 +168,4 @@ def residual_blocks(opset: int = 14) -> onnx.ModelProto:
     return g.model({"x": ["batch", SEQUENCE, HIDDEN]}, [positions], opset)
 
 
-__all__ = ["ALL_TARGETS", "check", "gelus", "half_layer_norm", "layer_norms", "op_types", "residual_blocks"]
+__all__ = ["ALL_TARGETS", "check", "gelus", "half_layer_norm", "layer_norms", "residual_blocks"]

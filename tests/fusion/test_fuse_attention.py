@@ -18,7 +18,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 from attention_graphs import block
-from llama_support import CLASS_1, assert_close, cleaned, compile_for, op_types
+from support import CLASS_1, assert_close, cleaned, compile_for, op_types
 
 from onnxforge.backends.onnx_export import to_model_proto
 from onnxforge.compiler import load_model, optimize, to_ir

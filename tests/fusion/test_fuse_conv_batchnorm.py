@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from conv_linear_support import compile_state, model, near_misses, random, tensor, trained
-from llama_support import assert_close, op_types
+from conv_linear_support import model, random, tensor, trained
 from onnx import TensorProto, helper
+from support import assert_close, compile_state, near_misses, op_types
 
 PASSES = "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-lower"
 PASS = "nn-fuse-conv-batchnorm"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import onnx
 import pytest
-from llama_support import FIXTURES, cleaned, compile_for
-from norm_gelu_support import ALL_TARGETS, check, gelus, op_types
+from norm_gelu_support import ALL_TARGETS, check, gelus
+from support import FIXTURES, cleaned, compile_for, op_types
 
 PASS = "nn-fuse-gelu"
 FUSED = f"{PASS}/FuseGelu"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import onnx
 import pytest
-from llama_support import FIXTURES, cleaned, compile_for
-from norm_gelu_support import ALL_TARGETS, check, half_layer_norm, layer_norms, op_types
+from norm_gelu_support import ALL_TARGETS, check, half_layer_norm, layer_norms
+from support import FIXTURES, cleaned, compile_for, op_types
 
 PASS = "nn-fuse-layer-norm"
 FUSED = f"{PASS}/FuseLayerNorm"

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import onnx
 import pytest
-from conv_linear_support import compile_state, model, near_misses, random, tensor, trained
-from llama_support import assert_close, op_types
+from conv_linear_support import model, random, tensor, trained
 from onnx import helper
+from support import assert_close, compile_state, near_misses, op_types
 
 PASS = "nn-fuse-qkv"
 FUSED = f"{PASS}/FuseQKV"

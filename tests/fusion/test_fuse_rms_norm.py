@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import onnx
 import pytest
-from llama_support import FIXTURES, assert_close, cleaned, compile_for, hf_rms_norm, op_types
+from llama_support import hf_rms_norm
 from onnx import TensorProto
+from support import FIXTURES, assert_close, cleaned, compile_for, op_types
 
 PASSES = "onnx-infer-shapes,nn-fuse-rms-norm,nn-lower"
 FUSED = "nn-fuse-rms-norm/FuseRMSNorm"

@@ -14,7 +14,8 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from llama_support import CLASS_1, assert_close, cleaned, compile_for, hf_rope, op_types
+from llama_support import hf_rope
+from support import CLASS_1, assert_close, cleaned, compile_for, op_types
 
 from onnxforge.backends.onnx_export import to_model_proto
 from onnxforge.compiler import optimize

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import onnx
 import pytest
-from llama_support import FIXTURES, cleaned, compile_for
-from norm_gelu_support import check, op_types, residual_blocks
+from norm_gelu_support import check, residual_blocks
+from support import FIXTURES, cleaned, compile_for, op_types
 
 PASSES = "nn-fuse-layer-norm,nn-fuse-skip-layer-norm"
 FUSED = "nn-fuse-skip-layer-norm/FuseSkipLayerNorm"
