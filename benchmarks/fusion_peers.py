@@ -12,13 +12,15 @@ original and the output of each tool are compared in one run:
   ``optimize_for_ort`` (``onnxscript-ort``): adapters in peers.py.
 
 Compile time and peak memory come from cleanup_peers.measure (a fresh
-process per run, median over ``--repeat``). Latency: onnxruntime CPU, 2
-intra-op threads, 1 inter-op thread, graph optimisations on (ORT_ENABLE_ALL,
-how users run models), the same random inputs for every variant; all
-variants' sessions are open at once and measured interleaved — each round
-runs ``--iters`` timed calls of every variant in a rotated order — and the
-figure is the median over rounds of each round's median (IQR kept in the
-JSON). The max absolute output difference is against the original with
+process per run, median over ``--repeat``). Latency uses the cost model's
+host protocol (``onnxforge.cost.calibrate.Protocol``): onnxruntime CPU, 2
+intra-op threads pinned, 1 inter-op thread, graph optimisations on
+(ORT_ENABLE_ALL, how users run models), denormals flushed to zero (random
+weights decay into denormals that trained weights do not produce), the same
+random inputs for every variant; all variants' sessions are open at once and
+measured interleaved — each round runs ``--iters`` timed calls of every
+variant in a rotated order — and the figure is the median over rounds of each
+round's median (IQR kept in the JSON). The max absolute output difference is against the original with
 onnxruntime's optimisations off (cleanup_peers.check).
 
     python benchmarks/fusion_peers.py --skip-large                     # whole corpus, writes results/fusion_peers.json
@@ -53,40 +55,35 @@ VARIANTS: dict[str, tuple[str, str]] = {
 }
 
 LATENCY = r'''
-import json, sys, time
+import json, sys
 import numpy as np
-import onnxruntime as ort
 from onnxforge.backends.ort import make_inputs
+from onnxforge.cost.calibrate import Protocol, session, time_runs
 from onnxforge.frontend.loader import load
 paths, dims, rounds, iters = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+protocol = Protocol(warmup=0, repeats=iters, min_repeats=iters, budget_s=0.0)
 feeds, _ = make_inputs(load(paths["original"]).proto, 0, dims)
 sessions, errors = {}, {}
 for name, path in paths.items():
     try:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads, options.inter_op_num_threads = 2, 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-        wanted = {i.name for i in session.get_inputs()}
+        sess = session(path, protocol)
+        wanted = {i.name for i in sess.get_inputs()}
         feed = {k: v for k, v in feeds.items() if k in wanted}
         for _ in range(3):
-            session.run(None, feed)
-        sessions[name] = (session, feed)
+            sess.run(None, feed)
+        sessions[name] = (sess, feed)
     except Exception as err:
         errors[name] = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
 per_round = {name: [] for name in sessions}
 names = list(sessions)
 for r in range(rounds):
-    order = names[r % len(names):] + names[:r % len(names)] if names else []
-    for name in order:
-        session, feed = sessions[name]
-        times = []
-        for _ in range(iters):
-            t0 = time.perf_counter(); session.run(None, feed); times.append(time.perf_counter() - t0)
-        per_round[name].append(float(np.median(times)))
+    for name in names[r % len(names):] + names[:r % len(names)]:
+        sess, feed = sessions[name]
+        per_round[name].append(float(np.median(time_runs(lambda: sess.run(None, feed), protocol))))
 result = {name: {"ms": 1e3 * float(np.median(v)), "iqr_ms": 1e3 * float(np.subtract(*np.percentile(v, [75, 25])))}
           for name, v in per_round.items()}
 result.update({name: {"latency_error": e} for name, e in errors.items()})
+result["protocol"] = protocol.describe()
 print("\n@@RESULT " + json.dumps(result))
 '''
 
