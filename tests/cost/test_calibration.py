@@ -149,8 +149,14 @@ def test_read_measurements_orin_format() -> None:
 
 
 def test_quick_calibration_writes_a_loadable_target(tmp_path: Path) -> None:
+    """Run as its own process: sessions that flush denormals set the calling thread's FTZ/DAZ state,
+    which would leak into every later test of this process (hypothesis refuses to run under it)."""
+    import subprocess
+    import sys
+
     path = tmp_path / "host.json"
-    assert main(["calibrate", "--quick", "-o", str(path), "--name", "myhost"]) == 0
+    command = [sys.executable, "-m", "onnxforge.cli.calibrate", "calibrate", "--quick", "-o", str(path), "--name", "myhost"]
+    assert subprocess.run(command, check=False, capture_output=True, text=True).returncode == 0
     target = load_target(str(path))
     assert target.name == "myhost" and target.execution == "ort"
     assert target.peak_flops["fp32"] > 1e9 and target.bandwidth > 1e8 and target.overhead_s > 0
