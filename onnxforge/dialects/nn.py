@@ -103,8 +103,8 @@ class SkipLayerNormOp(NNOp):
 
     Results: ``y`` and ``s`` (the sum, used by the next residual connection, may be
     unused). Replaces: Add(residual) → ``nn.layer_norm``.
-    Lowers to: ``com.microsoft::SkipLayerNormalization`` under ``ort``; Add +
-    ``LayerNormalization`` otherwise.
+    Lowers to: ``com.microsoft::SkipLayerNormalization`` under ``ort``; other targets
+    have no single op for it, so the fusion does not fire there.
     """
 
     name = "nn.skip_layer_norm"
