@@ -89,7 +89,8 @@ def _list_passes() -> int:
         print(f"  {name:36s} class {int(cls.accuracy)}  {cls.summary}")
     print("pipelines:")
     for name, pipeline in PIPELINES.items():
-        print(f"  {name:36s} {pipeline.summary}{' (to a fixed point)' if pipeline.fixed_point else ''}")
+        suffix = " (to a fixed point)" if len(pipeline.stages) == 1 and pipeline.fixed_point else ""
+        print(f"  {name:36s} {pipeline.summary}{suffix}")
     return 0
 
 

@@ -1,0 +1,64 @@
+"""forgec's fusion-facing flags: ``auto`` as the default, ``--target``, ``--target-opset``, ``--explain-fusions``
+and the subcommands, on committed fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+import pytest
+
+from onnxforge.cli.forgec import main as forgec
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    code = forgec([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_explain_fusions_says_why_standard_opset_14_cannot_fuse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """BERT exported at opset 14: the standard target has no LayerNormalization (17), Gelu (20) or Attention (23)."""
+    code, _, err = _run(capsys, FIXTURES / "bert_ts.onnx", "-o", tmp_path / "o.onnx", "--pipeline=transformer",
+                        "--explain-fusions")
+    assert code == 0, err
+    applied = err.split("fusions applied:")[1].splitlines()[0]
+    assert "nn-fuse-attention" not in applied and "nn-fuse-layer-norm" not in applied
+    misses = [line for line in err.splitlines() if line.startswith("  nn-fuse-")]
+    assert any(m.startswith("  nn-fuse-layer-norm") and "17" in m for m in misses), misses
+    assert any(m.startswith("  nn-fuse-attention") and "23" in m for m in misses), misses
+
+
+def test_target_opset_converts_then_fuses_and_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "o.onnx"
+    code, _, err = _run(capsys, FIXTURES / "bert_ts.onnx", "-o", out, "--target-opset", "23", "--verify", "--explain-fusions")
+    assert code == 0, err
+    assert "nn-fuse-attention" in err.split("fusions applied:")[1].splitlines()[0]
+    model = onnx.load(out)
+    assert {(o.domain, o.version) for o in model.opset_import} == {("", 23)}
+    assert {n.op_type for n in model.graph.node} >= {"Attention", "LayerNormalization", "Gelu"}
+
+
+def test_target_opset_below_the_model_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, FIXTURES / "bert_dynamo.onnx", "-o", tmp_path / "o.onnx", "--target-opset", "17")
+    assert code == 1 and "below the model's opset 20" in err and not (tmp_path / "o.onnx").exists()
+
+
+def test_default_pipeline_is_auto_and_picks_by_fingerprint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    vision = tmp_path / "v.onnx"
+    code, _, err = _run(capsys, FIXTURES / "mobilenet_v2_dynamo.onnx", "-o", vision, "--target=ort", "--verify")
+    assert code == 0, err
+    assert "com.microsoft" in {n.domain for n in onnx.load(vision).graph.node}
+    text = tmp_path / "t.onnx"
+    code, _, err = _run(capsys, FIXTURES / "gpt2_dynamo.onnx", "-o", text, "--target=ort", "--verify")
+    assert code == 0, err
+    contrib = {n.op_type for n in onnx.load(text).graph.node if n.domain == "com.microsoft"}
+    assert contrib & {"Attention", "MultiHeadAttention"}, contrib
+
+
+def test_subcommands_are_dispatched(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "inspect", FIXTURES / "vit_ts.onnx", "--format", "json")
+    assert code == 0, err
+    assert '"transformer"' in out
