@@ -163,7 +163,7 @@ def no_value(rewriter: PatternRewriter, before: Operation) -> SSAValue:
     from onnxforge.ir.types import NONE
 
     op = NoValueOp.create(result_types=[NONE])
-    rewriter.insert_op(op, _before(before))
+    rewriter.insert(op, _before(before))
     return op.results[0]
 
 
@@ -189,8 +189,8 @@ def insert_lowered(rewriter: PatternRewriter, fused: Operation, ops: list[Operat
         new.location = fused.location
         if metadata:
             new.attributes[METADATA_ATTR] = DictionaryAttr(metadata)
-        rewriter.insert_op(new, _before(fused))
-    rewriter.replace_op(fused, [], results)
+        rewriter.insert(new, _before(fused))
+    rewriter.replace(fused, [], results)
 
 
 def insert_decomposition(rewriter: PatternRewriter, fused: Operation, ops: list[Operation], result: SSAValue) -> None:

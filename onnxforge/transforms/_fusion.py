@@ -93,7 +93,7 @@ def fuse(
         fused.attributes[METADATA_ATTR] = metadata
     for op in [*extra_ops, fused]:
         op.location = anchor.location  # the exporter suffixes repeated node names
-        rewriter.insert_op(op, InsertPoint.before(anchor))
+        rewriter.insert(op, InsertPoint.before(anchor))
     for old, new in zip(results, fused.results, strict=False):
         rewriter.replace_all_uses_with(old, new)
     erase_unused(rewriter, replaced)
@@ -108,7 +108,7 @@ def erase_unused(rewriter: PatternRewriter, ops: Iterable[Operation]) -> None:
         progress = False
         for op in list(pending):
             if all(not r.uses for r in op.results):
-                rewriter.erase_op(op)
+                rewriter.erase(op)
                 pending.remove(op)
                 progress = True
 
