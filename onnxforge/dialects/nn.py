@@ -182,8 +182,8 @@ class ConvOp(NNOp):
     ``LeakyRelu``, ``Tanh``, ``HardSwish``, ``Swish``) with ``activation_params`` its
     attributes (Clip's min/max as constants are read into ``[min, max]``).
     Replaces: Conv → BatchNormalization → activation, and Conv → activation.
-    Lowers to: Conv + activation (standard; onnxruntime fuses at session time) or
-    ``com.microsoft::FusedConv`` under ``ort`` for the activations it supports.
+    Lowers to: Conv + activation on every target (onnxruntime fuses them at session
+    time into its NCHWc kernels, which a pre-fused ``FusedConv`` would prevent).
     """
 
     name = "nn.conv"

@@ -1,4 +1,4 @@
-"""Lowering ``nn.conv``: ``Conv`` followed by its activation, or ``com.microsoft::FusedConv`` under ``ort``.
+"""Lowering ``nn.conv``: ``Conv`` followed by its activation, on every target.
 
 ``nn.conv`` carries the ONNX Conv attributes unchanged (``conv_attrs``), so the
 Conv it lowers to is the one that was matched, with the folded BatchNorm
@@ -6,14 +6,14 @@ weights. The activation is written in the target opset's form (Clip's bounds
 as inputs from opset 11, as attributes before; x·Sigmoid(x) as Sigmoid + Mul,
 which every opset has).
 
-Under ``ort``, onnxruntime 1.31's CPU ``FusedConv`` (float only) applies the
-activation inside the convolution kernel. Its ``activation`` attribute accepts
-Relu, Tanh, Sigmoid, LeakyRelu (``activation_params = [alpha]``), Clip
-(``[min, max]``) and HardSigmoid (``[alpha, beta]``) — the list in
-``contrib_ops/cpu/fused_activation.cc`` — and, tried on 1.31.1, HardSwish
-(bit-identical to Conv + HardSwish); an unknown name fails at session
-creation. Swish is not among them and stays Conv + Sigmoid + Mul (onnxruntime
-fuses nothing there either).
+Not ``com.microsoft::FusedConv`` under ``ort``, though onnxruntime 1.31's CPU
+kernel takes Relu, Tanh, Sigmoid, LeakyRelu, Clip, HardSigmoid and HardSwish:
+measured on this 2-core CPU (``benchmarks/fusion_peers.py``, 2026-11-22), a
+pre-fused FusedConv made MobileNetV2 1.55× *slower* (12.45 ms against 8.03 ms)
+because onnxruntime's session-time NCHWc layout transformer and Pad fusion only
+rewrite plain ``Conv``; given Conv + activation it fuses them itself into its
+NCHWc kernels. The fold (BatchNorm) and the explicit activation are what this
+op contributes; the runtime picks the kernel.
 """
 
 from __future__ import annotations
@@ -21,19 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from onnx import TensorProto
 from xdsl.dialects.builtin import ArrayAttr, FloatAttr, f32, f64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import ConvOp
 from onnxforge.ir.tensor import np_dtype
-from onnxforge.ir.types import TensorType
 from onnxforge.lowering import (
     Lowering,
     LoweringTarget,
     constant,
-    contrib_op,
     insert_decomposition,
     lowering,
     no_value,
@@ -56,23 +53,10 @@ ACTIVATION_OPSET: dict[str, int] = {
 }
 """The activations ``nn.conv`` may carry → the first opset with their current standard form."""
 
-FUSED_CONV_ACTIVATIONS = frozenset({"Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish"})
-"""What onnxruntime 1.31's CPU ``FusedConv`` applies in-kernel (see the module docstring)."""
-
-
 def activation_params(op: ConvOp) -> list[float]:
     """The activation's parameters as Python floats (``[]`` when there are none)."""
     params = op.activation_params
     return [p.value.data for p in params.data] if isinstance(params, ArrayAttr) else []  # type: ignore[attr-defined]
-
-
-def _uses_fused_conv(op: ConvOp, target: LoweringTarget) -> bool:
-    return (
-        target.allows_contrib()
-        and op.activation.data in FUSED_CONV_ACTIVATIONS
-        and isinstance(op.output.type, TensorType)
-        and op.output.type.elem == TensorProto.FLOAT
-    )
 
 
 Emit = Callable[[ConvOp, LoweringTarget, SSAValue, list[Operation], PatternRewriter], SSAValue]
@@ -128,7 +112,7 @@ EMITTERS: dict[str, Emit] = {
 
 @lowering
 class ConvLowering(Lowering):
-    """nn.conv → FusedConv (ort, float, supported activation) or Conv + activation."""
+    """nn.conv → Conv + activation."""
 
     op = ConvOp
 
@@ -137,8 +121,6 @@ class ConvLowering(Lowering):
         activation = op.activation.data
         if activation not in ACTIVATION_OPSET:
             return f"unknown activation {activation!r}"
-        if _uses_fused_conv(op, target):
-            return None
         if target.opset < ACTIVATION_OPSET[activation]:
             return f"{activation} needs opset {ACTIVATION_OPSET[activation]} (target opset {target.opset})"
         return None
@@ -148,12 +130,6 @@ class ConvLowering(Lowering):
         conv_attrs: dict[str, Attribute] = dict(op.conv_attrs.data)
         activation = op.activation.data
         operands = [op.input, op.weight, op.bias]
-        if _uses_fused_conv(op, target):
-            params = activation_params(op)
-            extra: dict[str, object] = {"activation_params": [float(p) for p in params]} if params else {}
-            fused = contrib_op("FusedConv", operands, [op.output.type], **conv_attrs, activation=activation, **extra)
-            insert_decomposition(rewriter, op, [fused], fused.results[0])
-            return
         ops: list[Operation] = [onnx_op("Conv", target, operands, [op.output.type], **conv_attrs)]
         result = ops[0].results[0]
         if activation:

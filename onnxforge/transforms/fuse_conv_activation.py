@@ -156,7 +156,7 @@ class FuseConvActivationPass(PatternPass):
     name = PASS_NAME
     summary = "Conv / nn.conv → Relu, Clip, Sigmoid, HardSigmoid, LeakyRelu, Tanh, HardSwish or x·Sigmoid(x) → nn.conv with activation"
     accuracy = Accuracy.FLOAT_BOUNDED
-    """Class 1: the fused function is the same, but FusedConv (ort) applies the activation in-kernel."""
+    """Class 1: the fused function is the same; class 1 because the BN fold it usually follows is."""
 
     def patterns(self) -> list[OpPattern]:
         return [FuseConvActivation()]
