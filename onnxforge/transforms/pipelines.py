@@ -37,7 +37,7 @@ class Pipeline:
 CLEANUP = (
     "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,"
     "onnx-eliminate-identities,onnx-merge-constants,onnx-cse,onnx-compose-transposes,onnx-merge-reshapes,"
-    "onnx-fold-casts,onnx-eliminate-dead"
+    "onnx-fold-casts,onnx-normalize-conv-padding,onnx-eliminate-dead"
 )
 TRANSFORMER_FUSIONS = (
     "onnx-infer-shapes,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,nn-fuse-rotary-embedding,nn-fuse-attention,"
