@@ -431,7 +431,13 @@ def _normalization(v: OpView) -> Count:
 
 @counts("pooling", "MaxPool", "AveragePool", "LpPool")
 def _pool(v: OpView) -> Count:
+    """Each output reads its window, clipped to the (padded) input: HF's EfficientNet pools a 7×7 map
+    with a 1280×1280 ``ceil_mode`` kernel, which reads 49 values per output, not 1.6 M."""
     kernel = v.attr_ints("kernel_shape") or ()
+    shape = v.shape_in(0)
+    if shape is not None and len(shape) == len(kernel) + 2:
+        pads = v.attr_ints("pads") or (0,) * (2 * len(kernel))
+        kernel = tuple(min(k, shape[2 + i] + pads[i] + pads[i + len(kernel)]) for i, k in enumerate(kernel))
     return Count("pooling", float(v.numel_out(0) * math.prod(kernel)))
 
 
