@@ -254,3 +254,14 @@ def plain_conv(value: SSAValue) -> Operation | None:
     if isinstance(op, ConvOp) or (isinstance(op, NNConvOp) and not op.activation.data):
         return op
     return None
+
+
+@dataclass
+class NormMatch:
+    """A proved normalisation core (LayerNorm or RMSNorm): the normalised value, the ops of its
+    statistics chain, ε, and the first normalised dim counted from the back (negative)."""
+
+    x: SSAValue
+    ops: list[Operation]
+    epsilon: float
+    axis: int

@@ -64,6 +64,7 @@ from onnxforge.transforms._fusion import fuse, near_miss, ones_constant
 from onnxforge.transforms._matching import (
     CAST_OPS,
     FLOAT_ELEMS,
+    NormMatch,
     cast_target,
     normalised_axis,
     normalised_parameter,
@@ -81,17 +82,6 @@ STASH_F32 = 1
 
 
 # --- the patterns ------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Match:
-    """A proved LayerNorm core ``n = (x - mean) / std``: what the fused op needs and the ops it replaces."""
-
-    x: SSAValue
-    ops: list[Operation]
-    epsilon: float
-    axis: int
-    """First normalised dim, counted from the back (negative)."""
 
 
 class FuseLayerNorm(OpPattern):
@@ -117,7 +107,7 @@ class FuseLayerNorm(OpPattern):
             self._rewrite(op, found, stash is not None, rewriter)
 
     def _core(self, op: Operation, sub: Operation, mean: Operation, d: SSAValue, std: SSAValue,
-              inverse: list[Operation]) -> _Match | None:
+              inverse: list[Operation]) -> NormMatch | None:
         """Check the variance chain of the centred value ``d`` under ``std``; None (with a near miss) when
         something does not prove it."""
         x = sub.operands[0]
@@ -150,9 +140,9 @@ class FuseLayerNorm(OpPattern):
         if not all(only_used_by(r, ops) for o in ops if o is not op for r in o.results):
             near_miss(self, PASS_NAME, op, "an intermediate value of the LayerNorm is read outside it")
             return None
-        return _Match(x, ops, epsilon, axis)
+        return NormMatch(x, ops, epsilon, axis)
 
-    def _rewrite(self, op: Operation, found: _Match, stashed: bool, rewriter: PatternRewriter) -> None:
+    def _rewrite(self, op: Operation, found: NormMatch, stashed: bool, rewriter: PatternRewriter) -> None:
         dims = dims_of(found.x)
         assert dims is not None  # normalised_axis needed the rank
         normalised = tuple(dims[found.axis:])

@@ -46,6 +46,7 @@ from onnxforge.transforms._fusion import fuse, near_miss, ones_constant
 from onnxforge.transforms._matching import (
     CAST_OPS,
     FLOAT_ELEMS,
+    NormMatch,
     cast_target,
     normalised_axis,
     normalised_parameter,
@@ -60,17 +61,6 @@ PASS_NAME = "nn-fuse-rms-norm"
 
 
 # --- the pattern -------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Match:
-    """What one candidate proved: the normalised value, the statistics chain and its constants."""
-
-    x: SSAValue
-    ops: list[Operation]
-    epsilon: float
-    axis: int
-    """First normalised dim, counted from the back (negative)."""
 
 
 class FuseRMSNorm(OpPattern):
@@ -88,7 +78,7 @@ class FuseRMSNorm(OpPattern):
             found.ops.extend(inverse)
             self._rewrite(op, found, rewriter)
 
-    def _statistics(self, op: Operation, x: SSAValue, rms: SSAValue) -> _Match | None:
+    def _statistics(self, op: Operation, x: SSAValue, rms: SSAValue) -> NormMatch | None:
         """Check ``rms = Sqrt(Add(ReduceMean(x²), ε))``; None (with a near miss once it looks like one) if not."""
         sqrt = producer(rms, SqrtOp)
         add = producer(sqrt.operands[0], AddOp) if sqrt is not None else None
@@ -124,9 +114,9 @@ class FuseRMSNorm(OpPattern):
         if dims_of(op.results[0]) != dims_of(x):
             near_miss(self, PASS_NAME, op, "the result's shape is not x's (a constant of higher rank broadcasts it)")
             return None
-        return _Match(x, [op, sqrt, add, mean, square], epsilon, axis)
+        return NormMatch(x, [op, sqrt, add, mean, square], epsilon, axis)
 
-    def _rewrite(self, anchor: Operation, found: _Match, rewriter: PatternRewriter) -> None:
+    def _rewrite(self, anchor: Operation, found: NormMatch, rewriter: PatternRewriter) -> None:
         x, out = found.x, anchor.results[0]
         replaced = list(found.ops)
         x_dims = dims_of(x)
