@@ -176,8 +176,10 @@ def _before(op: Operation):  # type: ignore[no-untyped-def]
 def insert_lowered(rewriter: PatternRewriter, fused: Operation, ops: list[Operation], results: list[SSAValue]) -> None:
     """Insert ``ops`` before ``fused``, give them its provenance, and replace its results by ``results``.
 
-    The first op keeps the fused op's location (the anchor node name); every op
-    records the replaced node names in its node metadata (``onnxforge.fused_from``).
+    The first op keeps the fused op's node name (its anchor); the others get
+    ``<name>/<OpType>_<i>`` (unique, and saying which op of the lowering each node
+    is). Every op records the replaced node names in its node metadata
+    (``onnxforge.fused_from``).
     """
     from onnxforge.dialects.nn import SOURCES_ATTR
 
@@ -185,25 +187,16 @@ def insert_lowered(rewriter: PatternRewriter, fused: Operation, ops: list[Operat
     metadata = dict(fused.attributes[METADATA_ATTR].data) if isinstance(fused.attributes.get(METADATA_ATTR), DictionaryAttr) else {}  # type: ignore[union-attr]
     if isinstance(sources, ArrayAttr) and sources.data:
         metadata["onnxforge.fused_from"] = StringAttr(",".join(s.data for s in sources.data))  # type: ignore[attr-defined]
-    for new in ops:
-        new.location = fused.location
+    base = fused.location
+    for index, new in enumerate(ops):
+        new.location = base
+        if index and isinstance(base, NameLoc):
+            op_type = new.SIGNATURE.op_type if isinstance(new, OnnxOp) else new.name
+            new.location = NameLoc(StringAttr(f"{base.desc.data}/{op_type}_{index}"), NoneAttr())
         if metadata:
             new.attributes[METADATA_ATTR] = DictionaryAttr(metadata)
         rewriter.insert(new, _before(fused))
     rewriter.replace(fused, [], results)
-
-
-def insert_decomposition(rewriter: PatternRewriter, fused: Operation, ops: list[Operation], result: SSAValue) -> None:
-    """``insert_lowered`` for several ops: the first keeps the fused op's node name, the others get
-    ``<name>/<OpType>_<i>`` (unique, and saying which op of the decomposition each node is), not
-    just the exporter's numeric suffix."""
-    insert_lowered(rewriter, fused, ops, [result])
-    base = ops[0].location
-    if not isinstance(base, NameLoc):
-        return
-    for index, new in enumerate(ops[1:], 1):
-        op_type = new.SIGNATURE.op_type if isinstance(new, OnnxOp) else new.name
-        new.location = NameLoc(StringAttr(f"{base.desc.data}/{op_type}_{index}"), NoneAttr())
 
 
 def ensure_opset(module: ModuleOp, domain: str, version: int) -> None:

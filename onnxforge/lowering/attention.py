@@ -53,7 +53,7 @@ from onnxforge.lowering import (
     LoweringTarget,
     constant,
     contrib_op,
-    insert_decomposition,
+    insert_lowered,
     int_value,
     lowering,
     no_value,
@@ -158,7 +158,7 @@ class AttentionLowering(Lowering):
             ops, result = _multi_head(op, shapes, target, rewriter)
         source = op.query.owner  # a projection the contrib Attention took over is dead after this
         dead = [source] if isinstance(source, (SplitOp, SplitV13Op, MatMulOp, AddOp, *RESHAPES)) else []
-        insert_decomposition(rewriter, op, ops, result)
+        insert_lowered(rewriter, op, ops, [result])
         main = ops[-1]
         main.location, ops[0].location = ops[0].location, main.location  # the attention op keeps the node name
         _erase_dead(rewriter, dead)

@@ -31,7 +31,7 @@ from onnxforge.lowering import (
     Lowering,
     LoweringTarget,
     constant,
-    insert_decomposition,
+    insert_lowered,
     lowering,
     no_value,
     onnx_op,
@@ -134,7 +134,7 @@ class ConvLowering(Lowering):
         result = ops[0].results[0]
         if activation:
             result = EMITTERS[activation](op, target, result, ops, rewriter)
-        insert_decomposition(rewriter, op, ops, result)
+        insert_lowered(rewriter, op, ops, [result])
 
 
 def float_params(values: list[float], wide: bool = False) -> ArrayAttr[FloatAttr]:

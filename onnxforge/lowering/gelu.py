@@ -26,7 +26,6 @@ from onnxforge.lowering import (
     LoweringTarget,
     constant,
     contrib_op,
-    insert_decomposition,
     insert_lowered,
     lowering,
     onnx_op,
@@ -90,7 +89,7 @@ class GeluLowering(Lowering):
             ops.append(onnx_op("Gelu", target, [x], [out], approximate=approximate))
         else:
             ops.extend(_decomposition(x, approximate, out, target))
-        insert_decomposition(rewriter, op, ops, ops[-1].results[0])
+        insert_lowered(rewriter, op, ops, [ops[-1].results[0]])
 
 
 def _decomposition(x: SSAValue, approximate: str, out: Attribute, target: LoweringTarget) -> list[Operation]:

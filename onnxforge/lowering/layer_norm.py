@@ -37,7 +37,6 @@ from onnxforge.lowering import (
     LoweringTarget,
     attribute,
     constant,
-    insert_decomposition,
     insert_lowered,
     lowering,
     onnx_op,
@@ -81,7 +80,7 @@ class LayerNormLowering(Lowering):
         assert isinstance(op, LayerNormOp)
         if target.kind == "portable":
             ops = _decomposition(op, target)
-            insert_decomposition(rewriter, op, ops, ops[-1].results[0])
+            insert_lowered(rewriter, op, ops, [ops[-1].results[0]])
             return
         node = LayerNormalizationOp.create(
             operands=[op.input, op.scale, op.bias],

@@ -12,7 +12,7 @@ from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import LinearOp
-from onnxforge.lowering import Lowering, LoweringTarget, insert_decomposition, lowering, onnx_op
+from onnxforge.lowering import Lowering, LoweringTarget, insert_lowered, lowering, onnx_op
 from onnxforge.transforms._common import is_absent
 
 NUMPY_BROADCAST_OPSET = 7
@@ -36,5 +36,5 @@ class LinearLowering(Lowering):
         ops = [onnx_op("MatMul", target, [op.input, op.weight], [result_type])]
         if not is_absent(op.bias):
             ops.append(onnx_op("Add", target, [ops[0].results[0], op.bias], [result_type]))
-        insert_decomposition(rewriter, op, ops, ops[-1].results[0])
+        insert_lowered(rewriter, op, ops, [ops[-1].results[0]])
 

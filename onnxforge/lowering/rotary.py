@@ -30,7 +30,7 @@ from onnxforge.lowering import (
     LoweringTarget,
     constant,
     contrib_op,
-    insert_decomposition,
+    insert_lowered,
     int_value,
     lowering,
     onnx_op,
@@ -96,7 +96,7 @@ class RotaryEmbeddingLowering(Lowering):
             ops, result = self._contrib(op, target)
         else:
             ops, result = self._standard(op, target)
-        insert_decomposition(rewriter, op, ops, result)
+        insert_lowered(rewriter, op, ops, [result])
 
     @staticmethod
     def _standard(op: RotaryEmbeddingOp, target: LoweringTarget) -> tuple[list[Operation], SSAValue]:
