@@ -13,6 +13,7 @@ from onnxforge.backends.onnx_export import to_model_proto
 from onnxforge.errors import ForgeError
 from onnxforge.frontend.loader import LoadedModel, from_proto, load
 from onnxforge.frontend.onnx_import import import_model
+from onnxforge.lowering import LoweringTarget
 from onnxforge.passmanager.manager import Instrumentation, RunReport
 from onnxforge.transforms.pipelines import pass_manager
 
@@ -51,13 +52,17 @@ def compile(model: ModelProto | str | os.PathLike[str], pipeline: str = "none", 
     model to that default-domain opset. The input is never modified. Raises ``ForgeError`` with a
     one-line message on bad input.
     """
-    from onnxforge.frontend.opset_conversion import raise_opset
-    from onnxforge.ir.builders import default_opset
-    from onnxforge.lowering import LoweringTarget
-
-    module = to_ir(load_model(model))
-    if target_opset:
-        module = raise_opset(module, target_opset)
-    lowering = LoweringTarget(target, default_opset(module))  # type: ignore[arg-type]
+    module, lowering = retarget(to_ir(load_model(model)), target, target_opset)
     optimize(module, pipeline, passes, Instrumentation(target=lowering))
     return to_model_proto(module)
+
+
+def retarget(module: ModuleOp, target: str = "standard", target_opset: int | None = None) -> tuple[ModuleOp, LoweringTarget]:
+    """The module converted to ``target_opset`` when one is asked (an explicit, verified step), and the
+    lowering target at the opset it then has."""
+    from onnxforge.frontend.opset_conversion import raise_opset
+    from onnxforge.ir.builders import default_opset
+
+    if target_opset:
+        module = raise_opset(module, target_opset)
+    return module, LoweringTarget(target, default_opset(module))  # type: ignore[arg-type]

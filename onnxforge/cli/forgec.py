@@ -94,11 +94,8 @@ def _list_passes() -> int:
     return 0
 
 
-def _instrumentation(args: argparse.Namespace, reference: Path | None, opset: int):  # type: ignore[no-untyped-def]
-    from onnxforge.lowering import LoweringTarget
+def _instrumentation(args: argparse.Namespace, reference: Path | None, target):  # type: ignore[no-untyped-def]
     from onnxforge.passmanager.manager import Instrumentation
-
-    target = LoweringTarget(args.target, args.target_opset or opset)
 
     verify_each = None
     if args.verify_each:
@@ -143,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
     from onnxforge.backends.onnx_export import export_model
     from onnxforge.backends.writer import same_file, write_model
-    from onnxforge.compiler import optimize, to_ir, verify_ir
+    from onnxforge.compiler import optimize, retarget, to_ir, verify_ir
     from onnxforge.frontend.loader import load
     from onnxforge.ir.text import parse_ir, print_ir
     from onnxforge.transforms.pipelines import pass_manager
@@ -177,13 +174,9 @@ def run(args: argparse.Namespace) -> int:
         loaded = load(source)
         module = to_ir(loaded)
         protected = loaded.source_files
-    opset = _opset(module, args)
-    if args.target_opset:
-        from onnxforge.frontend.opset_conversion import raise_opset
-
-        module = raise_opset(module, args.target_opset)
+    module, target = retarget(module, args.target, args.target_opset)
     cost_before = cost_cli.before(args, module, source)  # the model as given, when the pipeline changes it
-    report = optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None, opset))
+    report = optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None, target))
     if args.explain_fusions:
         _explain(report)
     if cost_cli.wanted(args):
@@ -210,7 +203,7 @@ SPLIT_MARKER = "// -----"
 
 def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> int:
     """MLIR's -split-input-file: one module per chunk, each run through the passes (for IR tests)."""
-    from onnxforge.compiler import optimize, verify_ir
+    from onnxforge.compiler import optimize, retarget, verify_ir
     from onnxforge.ir.text import parse_ir, print_ir
 
     if source.suffix != ".mlir" or args.emit != "ir":
@@ -223,23 +216,13 @@ def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> i
             continue
         module = parse_ir(chunk, f"{source} (chunk {index})")
         verify_ir(module, f"{source} (chunk {index})")
-        opset = _opset(module, args)
-        if args.target_opset:
-            from onnxforge.frontend.opset_conversion import raise_opset
-
-            module = raise_opset(module, args.target_opset)
-        report = optimize(module, args.pipeline, args.passes, _instrumentation(args, None, opset))
+        module, target = retarget(module, args.target, args.target_opset)
+        report = optimize(module, args.pipeline, args.passes, _instrumentation(args, None, target))
         if args.explain_fusions:
             _explain(report)
         outputs.append(print_ir(module, weights=args.print_weights))
     _emit_text(f"{SPLIT_MARKER}\n".join(outputs), output)
     return 0
-
-
-def _opset(module, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
-    from onnxforge.ir.builders import default_opset
-
-    return args.target_opset or default_opset(module)
 
 
 def _explain(report) -> None:  # type: ignore[no-untyped-def]

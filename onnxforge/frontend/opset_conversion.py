@@ -18,18 +18,13 @@ from onnxforge.errors import ForgeError
 from onnxforge.frontend.loader import LoadedModel
 
 
-def model_opset(module: ModuleOp) -> int:
-    from onnxforge.ir.builders import default_opset
-
-    return default_opset(module)
-
-
 def raise_opset(module: ModuleOp, opset: int) -> ModuleOp:
     """The module converted to default-domain ``opset`` (unchanged when it is already there)."""
     from onnxforge.backends.onnx_export import export_model
     from onnxforge.frontend.onnx_import import import_model
+    from onnxforge.ir.builders import default_opset
 
-    current = model_opset(module)
+    current = default_opset(module)
     if opset == current:
         return module
     if opset < current:

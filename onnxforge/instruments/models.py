@@ -22,7 +22,7 @@ from xdsl.dialects.builtin import ModuleOp
 from onnxforge.backends.onnx_export import export_model
 from onnxforge.backends.ort import Reference, VerifyReport
 from onnxforge.backends.writer import write_model
-from onnxforge.compiler import to_ir
+from onnxforge.compiler import retarget, to_ir
 from onnxforge.errors import ForgeError
 from onnxforge.frontend.loader import LoadedModel, load
 from onnxforge.ir.builders import default_opset
@@ -101,12 +101,7 @@ class Subject:
 
     def module(self, settings: Settings) -> ModuleOp:
         """Fresh IR of the model, converted to ``--target-opset`` when one is given."""
-        module = to_ir(self.loaded)
-        if settings.target_opset:
-            from onnxforge.frontend.opset_conversion import raise_opset
-
-            module = raise_opset(module, settings.target_opset)
-        return module
+        return retarget(to_ir(self.loaded), settings.target, settings.target_opset)[0]
 
     def reference(self, settings: Settings, seed: int | None = None) -> Reference:
         return Reference(self.path, settings.seed if seed is None else seed, settings.dims)

@@ -17,9 +17,7 @@ from onnx import helper
 
 from onnxforge.backends.onnx_export import to_model_proto
 from onnxforge.backends.ort import verify
-from onnxforge.compiler import load_model, optimize, to_ir
-from onnxforge.frontend.opset_conversion import raise_opset
-from onnxforge.lowering import LoweringTarget
+from onnxforge.compiler import load_model, optimize, retarget, to_ir
 from onnxforge.passmanager import RunState
 from onnxforge.passmanager.manager import Instrumentation
 
@@ -51,10 +49,7 @@ def compile_state(original: onnx.ModelProto, passes: str, kind: str = "standard"
 
     Returns the compiled model and the whole run state (statistics and near misses).
     """
-    module = to_ir(load_model(original))
-    if opset is not None:
-        module = raise_opset(module, opset)
-    target = LoweringTarget(kind, opset or model_opset(original))  # type: ignore[arg-type]
+    module, target = retarget(to_ir(load_model(original)), kind, opset)
     report = optimize(module, passes=passes, instrumentation=Instrumentation(target=target))
     return to_model_proto(module), report.state
 
