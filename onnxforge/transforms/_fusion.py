@@ -85,8 +85,7 @@ def fuse(
                 op.erase()
         return False
     replaced = list(replaced)
-    names = [source_name(op) for op in replaced]
-    fused.attributes[SOURCES_ATTR] = ArrayAttr([StringAttr(n) for n in dict.fromkeys(names)])
+    expand_sources(fused, replaced)
     fused.location = anchor.location
     metadata = anchor.attributes.get(METADATA_ATTR)
     if isinstance(metadata, DictionaryAttr):

@@ -51,8 +51,8 @@ from onnxforge.ir.builders import ConstantBuilder
 from onnxforge.ir.tensor import DenseAttr, TensorValue
 from onnxforge.ir.types import AnyType, NoneType, TensorType
 from onnxforge.passmanager import Accuracy, ForgePass, RunState, register, source_name
-from onnxforge.transforms._folding_eval import CannotFold, constant_value, estimated_bytes, evaluate
 from onnxforge.transforms._common import CONSTANT_OPS, constant_of, if_condition_slice, is_absent, returned_by_subgraph
+from onnxforge.transforms._folding_eval import CannotFold, constant_value, estimated_bytes, evaluate
 
 RANDOM_OPS: tuple[type[Operation], ...] = (
     RandomNormalOp,

@@ -42,7 +42,7 @@ from onnxforge.dialects.onnx.generated import (
 from onnxforge.lowering.conv import FLOAT32_MAX, float_params
 from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
 from onnxforge.transforms._common import is_absent, small_constant
-from onnxforge.transforms._fusion import DETACHED_READER, detached_reader, expand_sources, fuse, near_miss
+from onnxforge.transforms._fusion import DETACHED_READER, detached_reader, fuse, near_miss
 from onnxforge.transforms._matching import plain_conv
 
 PASS_NAME = "nn-fuse-conv-activation"
@@ -144,10 +144,7 @@ class FuseConvActivation(OpPattern):
             properties["activation_params"] = params
         fused = NNConvOp.create(operands=list(conv.operands), result_types=[op.results[0].type], properties=properties)
         matched = [conv, *replaced]
-        if fuse(rewriter, self, PASS_NAME, conv, fused, matched, [op.results[0]]):
-            expand_sources(fused, matched)
-        else:
-            fused.erase()  # declined (fuse recorded why): drop the detached op's uses of x, W, b
+        fuse(rewriter, self, PASS_NAME, conv, fused, matched, [op.results[0]])
 
 
 @register

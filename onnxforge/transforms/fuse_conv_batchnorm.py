@@ -59,7 +59,6 @@ from onnxforge.transforms._fusion import (
     DETACHED_READER,
     detached_reader,
     drop_dead_constants,
-    expand_sources,
     fuse,
     in_graph,
     initializer_hint,
@@ -191,9 +190,7 @@ class FoldBatchNorm(OpPattern):
             properties={"conv_attrs": attrs, "activation": StringAttr("")},
         )
         if not fuse(rewriter, self, PASS_NAME, conv, fused, [conv, bn], [bn.results[0]]):
-            fused.erase()  # declined (fuse recorded why): drop the detached op's uses of x, W, b
             return None
-        expand_sources(fused, [conv, bn])
         folded = weight.astype(np.float64)
         folded *= affine.scale.reshape(-1, *[1] * (weight.ndim - 1))
         self._set_weights(fused, folded, bias * affine.scale + affine.shift, weight.dtype, source_name(conv))

@@ -135,7 +135,6 @@ class FuseLinear(OpPattern):
         x, weight = matmul.operands
         fused = LinearOp.create(operands=[x, weight, bias], result_types=[add.results[0].type])
         if not fuse(rewriter, self, PASS_NAME, matmul, fused, [matmul, add], [add.results[0]]):
-            fused.erase()
             return
         block = fused.parent
         assert isinstance(block, Block)

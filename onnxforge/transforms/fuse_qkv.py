@@ -187,7 +187,6 @@ class FuseQKV(OpPattern):
                     extra_ops=[*_detached(created), absent, linear]):
             _discard([packed, linear, absent, *created], self.builder)
             return False
-        expand_sources(packed, replaced)
         self._drop(parts, linear, rewriter)
         return True
 
