@@ -59,13 +59,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from onnxforge.instruments.models import AUTO, Settings
-    from onnxforge.transforms.pipelines import parse_passes, resolve
+    from onnxforge.instruments.models import Settings
+    from onnxforge.transforms.pipelines import pass_manager
 
-    if args.passes is not None:
-        parse_passes(args.passes)  # reject a bad list before any work
-    elif args.pipeline != AUTO:
-        resolve(args.pipeline)
+    pass_manager(args.pipeline, args.passes)  # reject a bad pipeline or pass list before any work
     return Settings(args.pipeline, args.passes, args.target, args.target_opset, args.seed, _dims(args.dim))
 
 

@@ -144,7 +144,7 @@ def _attribute_one(studied: Subject, settings: Settings, baseline: str | None, v
     analyses = _unique(p for p in flat if is_analysis(p))
     lowerings = _unique(p for p in flat if is_lowering(p))
     reference = studied.reference(settings) if verify else None
-    result = ModelAttribution(studied.name, node_count(base), Measure(), stages=[s.pipeline for s in stages])
+    result = ModelAttribution(studied.name, node_count(base), Measure(), stages=[s.name for s in stages])
     with scratch() as work:
         alone: dict[str, Measure] = {}
         for pass_ in _unique(flat):

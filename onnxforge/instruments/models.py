@@ -28,11 +28,9 @@ from onnxforge.frontend.loader import LoadedModel, load
 from onnxforge.ir.builders import default_opset
 from onnxforge.lowering import LoweringTarget
 from onnxforge.passmanager.base import Accuracy, ForgePass
-from onnxforge.passmanager.manager import Instrumentation, PassManager, RunReport
-from onnxforge.passmanager.manager import Stage as ManagerStage
-from onnxforge.transforms.pipelines import choose, parse_passes, resolve
+from onnxforge.passmanager.manager import Instrumentation, PassManager, RunReport, Stage
+from onnxforge.transforms.pipelines import pass_manager
 
-AUTO = "auto"
 ANALYSES = frozenset({"onnx-infer-shapes"})
 """Passes that only compute facts other passes read: they run before a pass measured alone."""
 LOWERING_SUFFIX = "-lower"
@@ -54,13 +52,6 @@ def pass_label(pass_: ForgePass) -> str:
 
 
 @dataclass(frozen=True)
-class Stage:
-    pipeline: str
-    passes: tuple[ForgePass, ...]
-    fixed_point: bool = False
-
-
-@dataclass(frozen=True)
 class Settings:
     """How the instruments compile and check: pipeline (or pass list), lowering target, inputs."""
 
@@ -79,10 +70,7 @@ class Settings:
     def plan(self, module: ModuleOp) -> list[Stage]:
         """The stages this module runs through, as the pipeline registry defines them (``auto``: the
         pipeline the registry's ``choose`` picks from the module's fingerprint)."""
-        if self.passes is not None:
-            return [Stage("passes", tuple(parse_passes(self.passes)))]
-        name = choose(module) if self.pipeline == AUTO else self.pipeline
-        return [Stage(name, tuple(parse_passes(spec)), fixed) for spec, fixed in resolve(name).stages if spec.strip()]
+        return pass_manager(self.pipeline, self.passes, module).stages
 
     def lowering_target(self, module: ModuleOp) -> LoweringTarget:
         return LoweringTarget(self.target, self.target_opset or default_opset(module))  # type: ignore[arg-type]
@@ -123,7 +111,7 @@ def run_passes(module: ModuleOp, passes: Sequence[ForgePass], settings: Settings
 
 def run_plan(module: ModuleOp, stages: Sequence[Stage], settings: Settings) -> RunReport:
     """Run every stage in place, as the pipeline would (one pass manager, fixed-point stages repeated)."""
-    manager = PassManager([], stages=[ManagerStage(list(s.passes), s.fixed_point) for s in stages])
+    manager = PassManager([], stages=list(stages))
     return manager.run(module, _instrumentation(module, settings))
 
 

@@ -112,7 +112,7 @@ def shuffled(stages: list[Stage], rng: np.random.Generator) -> list[Stage]:
                 segment = []
             elif not is_analysis(pass_):
                 segment.append(position)
-        result.append(Stage(stage.pipeline, tuple(passes), stage.fixed_point))
+        result.append(Stage(list(passes), stage.fixed_point, stage.name))
     return result
 
 

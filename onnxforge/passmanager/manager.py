@@ -81,6 +81,8 @@ class Stage:
 
     passes: list[ForgePass]
     fixed_point: bool = False
+    name: str = ""
+    """The pipeline the stage belongs to (reports)."""
 
 
 class PassManager:
@@ -90,7 +92,6 @@ class PassManager:
                  stages: list[Stage] | None = None) -> None:
         self.stages = stages if stages is not None else [Stage(passes, fixed_point)]
         self.passes = [p for stage in self.stages for p in stage.passes]
-        self.fixed_point = fixed_point
         self.spec = spec or ",".join(p.name for p in self.passes)
 
     def run(self, module: ModuleOp, inst: Instrumentation | None = None) -> RunReport:

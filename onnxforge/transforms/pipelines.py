@@ -112,12 +112,13 @@ def pass_manager(pipeline: str | None = "none", passes: str | None = None, modul
     ``auto`` needs the module to choose; without one it is only checked for existence.
     """
     if passes is not None:
-        return PassManager(parse_passes(passes), fixed_point=False, spec=passes)
+        return PassManager([], spec=passes, stages=[Stage(parse_passes(passes), False, "passes")])
     name = pipeline or "none"
-    named = resolve(name)
+    resolve(name)
     if name == "auto":
         if module is None:
             return PassManager([], spec="auto")
-        named = resolve(choose(module))
-    stages = [Stage(parse_passes(spec), fixed) for spec, fixed in named.stages]
+        name = choose(module)
+    named = resolve(name)
+    stages = [Stage(parse_passes(spec), fixed, name) for spec, fixed in named.stages if spec.strip()]
     return PassManager([], spec=named.passes, stages=stages)

@@ -63,7 +63,7 @@ def test_differences_statistics() -> None:
 def test_shuffles_keep_analyses_and_lowerings_in_place() -> None:
     passes = parse_passes("onnx-infer-shapes,onnx-cse,onnx-fold-casts,onnx-merge-reshapes,nn-lower,onnx-infer-shapes,"
                           "onnx-eliminate-dead,onnx-compose-transposes")
-    stage = Stage("test", tuple(passes))
+    stage = Stage(list(passes), name="test")
     rng = np.random.default_rng(0)
     for _ in range(10):
         (order,) = shuffled([stage], rng)
