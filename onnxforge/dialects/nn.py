@@ -12,8 +12,8 @@ match and ``nn.sources`` lists the ONNX node names of everything replaced.
 from __future__ import annotations
 
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FloatAttr, IntegerAttr, StringAttr
-from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 from xdsl.ir import Dialect
+from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
 
 SOURCES_ATTR = "nn.sources"
 """Discardable attribute on fused ops: ArrayAttr of the ONNX node names they replace."""
