@@ -64,8 +64,8 @@ def rss(field):
             return int(line.split()[1]) * 1024
 import peers
 if tool == "onnxforge":
-    import onnxforge.cli.forgec, onnxforge.compiler, onnxforge.frontend.loader, onnxforge.backends.writer
-    import onnxforge.backends.onnx_export, onnxforge.transforms.pipelines
+    import onnxforge.cli.forgec, onnxforge.compiler, onnxforge.onnxio.loader, onnxforge.onnxio.writer
+    import onnxforge.onnxio.exporter, onnxforge.transforms.pipelines
     call = lambda: peers.onnxforge_main(src, dst, pipeline)
 else:
     if tool == "onnxslim":
@@ -93,8 +93,8 @@ CHECK = r'''
 import json, sys
 import numpy as np
 import onnx
-from onnxforge.backends.ort import make_inputs, run, compare
-from onnxforge.frontend.loader import load
+from onnxforge.runtime import make_inputs, run, compare
+from onnxforge.onnxio.loader import load
 original, dims, candidates = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
 def first_line(err):
     text = str(err).strip()

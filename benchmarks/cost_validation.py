@@ -42,10 +42,12 @@ DIMS = {"batch": 1, "sequence": 128}
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from build_torchvision import MODELS as TV_FAMILIES
 
+from onnxforge.compiler import load_ir
 from onnxforge.cost.calibrate import Protocol, calibrate, latency_seconds, session
 from onnxforge.cost.fit import Sample
 from onnxforge.cost.hardware import load_target
-from onnxforge.cost.validate import Validation, model_kernels, read_measurements, samples_for, validate
+from onnxforge.cost.model import analyze
+from onnxforge.cost.validate import Validation, read_measurements, samples_for, validate
 
 # full-size corpus: file stem prefix -> family (the BERT-style encoders are one family)
 CORPUS_FAMILIES = {"bert": "bert", "distilbert": "bert", "roberta": "bert", "gpt2": "gpt2", "llama": "llama",
@@ -92,7 +94,7 @@ def run_orin() -> Validation:
     missing = [m.model for m in measured if not (TV / f"{m.model}.onnx").is_file()]
     if missing:
         raise SystemExit(f"missing torchvision exports {missing}: run benchmarks/build_torchvision.py first")
-    samples = samples_for(measured, TV, target.execution)
+    samples = samples_for(measured, TV, target.execution, load_ir)
     return validate(samples, target, conditions={
         "measurements": "shared/data/orin_agx_50w_measured.csv (PyTorch 2.1 eager on the board, FP32, convs TF32; "
                         "median of 100 runs after 50 warm-up)",
@@ -113,7 +115,7 @@ def run_host(protocol: Protocol, only: list[str], skip: list[str], quick_calibra
             skipped.append(name)
             continue
         t0 = time.perf_counter()
-        kernels = model_kernels(path, target.execution, DIMS)
+        kernels = analyze(load_ir(path), DIMS, target.execution).kernels
         t1 = time.perf_counter()
         seconds = measure(path, protocol)
         samples.append(Sample(name, family, seconds, kernels))

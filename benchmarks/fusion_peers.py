@@ -42,8 +42,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import cleanup_peers  # noqa: E402
-from cleanup_peers import LARGE, MODELS, RESULTS, corpus, weights_of  # noqa: E402
+import cleanup_peers
+from cleanup_peers import LARGE, MODELS, RESULTS, corpus, weights_of
 
 VARIANTS: dict[str, tuple[str, str]] = {
     "forge-std": ("onnxforge", "auto --target-opset=23"),
@@ -57,9 +57,9 @@ VARIANTS: dict[str, tuple[str, str]] = {
 LATENCY = r'''
 import json, sys
 import numpy as np
-from onnxforge.backends.ort import make_inputs
+from onnxforge.runtime import make_inputs
 from onnxforge.cost.calibrate import Protocol, session, time_runs
-from onnxforge.frontend.loader import load
+from onnxforge.onnxio.loader import load
 paths, dims, rounds, iters = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 protocol = Protocol(warmup=0, repeats=iters, min_repeats=iters, budget_s=0.0)
 feeds, _ = make_inputs(load(paths["original"]).proto, 0, dims)

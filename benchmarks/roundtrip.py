@@ -39,9 +39,9 @@ tool, src, dst, external = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] ==
 location = os.path.basename(dst) + ".data"
 if tool == "onnxforge":
     from onnxforge.compiler import to_ir
-    from onnxforge.frontend.loader import load
-    from onnxforge.backends.onnx_export import export_model
-    from onnxforge.backends.writer import write_model
+    from onnxforge.onnxio.loader import load
+    from onnxforge.onnxio.exporter import export_model
+    from onnxforge.onnxio.writer import write_model
     base = rss("VmRSS:")
     t0 = time.perf_counter()
     module = to_ir(load(src))
@@ -70,7 +70,7 @@ print(json.dumps({"import_s": t1 - t0, "export_s": t2 - t1, "total_s": t2 - t0, 
 
 def weights_of(path: Path) -> tuple[int, bool]:
     """Weight bytes of a model, and whether they live in external data."""
-    from onnxforge.frontend.loader import load
+    from onnxforge.onnxio.loader import load
 
     loaded = load(path)
     external = any(t.external_data for t in loaded.proto.graph.initializer)

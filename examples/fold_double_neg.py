@@ -4,37 +4,35 @@
         --passes=example-fold-double-neg,onnx-eliminate-dead --verify
 
 Exact in IEEE arithmetic (negation only flips the sign bit), so the pass is class 0.
+The pattern is a plain xDSL ``RewritePattern``: the annotation of ``op`` says which
+ops it is offered, and the driver counts, bisects and budgets its rewrites.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.ir import Operation
-from xdsl.pattern_rewriter import PatternRewriter
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
-from onnxforge.dialects.onnx.generated import NegOp
-from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
+from onnxforge.dialects.onnx.generated import NegFamily
+from onnxforge.passmanager import Accuracy, PatternPass, register
 
 
-class DoubleNeg(OpPattern):
+class DoubleNeg(RewritePattern):
     """Neg(Neg(x)) = x."""
 
-    roots = (NegOp,)
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: NegFamily, rewriter: PatternRewriter) -> None:
         inner = op.operands[0].owner
-        if isinstance(inner, NegOp):
-            rewriter.replace_all_uses_with(op.results[0], inner.operands[0])
-            rewriter.erase(op)
+        if isinstance(inner, NegFamily):
+            rewriter.replace(op, [], [inner.operands[0]])
 
 
 @register
 @dataclass(frozen=True)
-class FoldDoubleNeg(PatternPass):
+class FoldDoubleNegPass(PatternPass):
     name = "example-fold-double-neg"
     summary = "Neg(Neg(x)) -> x (an example plugin)"
     accuracy = Accuracy.LOSSLESS
 
-    def patterns(self) -> list[OpPattern]:
+    def patterns(self) -> list[RewritePattern]:
         return [DoubleNeg()]

@@ -15,7 +15,7 @@ def fixture_model(request: pytest.FixtureRequest) -> Path:
     return request.param
 
 
-# --- textual-IR tests: tests/filecheck/*.mlir, run in-process ------------------------------------
+# --- textual-IR tests: tests/filecheck/**/*.mlir, run in-process ------------------------------------
 
 import contextlib  # noqa: E402
 import io  # noqa: E402
@@ -30,12 +30,32 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path):  # type: ign
 
 
 class MlirFile(pytest.File):
-    """One item per ``// RUN:`` line: ``forgec ARGS | filecheck %s [ARGS]`` (lit syntax, run in-process)."""
+    """One item per ``// RUN:`` line: ``xdsl-opt ARGS | filecheck %s [ARGS]`` or ``forgec ARGS | …`` (lit syntax)."""
 
     def collect(self):  # type: ignore[no-untyped-def]
         for number, line in enumerate(self.path.read_text().splitlines(), 1):
             if line.startswith("// RUN:"):
                 yield MlirRunItem.from_parent(self, name=f"RUN@{number}", command=line[len("// RUN:"):].strip())
+
+
+def _xdsl_opt(args: list[str]) -> int:
+    """Plain xdsl-opt, in-process: our dialects and passes reach it through the ``xdsl.universe`` entry point."""
+    from xdsl.xdsl_opt_main import xDSLOptMain
+
+    try:
+        xDSLOptMain(args=args).run()
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+def _forgec(args: list[str]) -> int:
+    from onnxforge.cli.forgec import main
+
+    return main(args)
+
+
+PRODUCERS = {"xdsl-opt": _xdsl_opt, "forgec": _forgec}
 
 
 class MlirRunItem(pytest.Item):
@@ -47,16 +67,14 @@ class MlirRunItem(pytest.Item):
         from filecheck.matcher import Matcher
         from filecheck.options import parse_argv_options
 
-        from onnxforge.cli.forgec import main as forgec
-
         producer, _, checker = (part.strip() for part in self.command.partition("|"))
         producer_args = [str(self.path) if a == "%s" else a for a in shlex.split(producer)]
         checker_args = [str(self.path) if a == "%s" else a for a in shlex.split(checker)]
-        assert producer_args[0] == "forgec" and checker_args[0] == "filecheck", self.command
+        assert producer_args[0] in PRODUCERS and checker_args[0] == "filecheck", self.command
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = forgec(producer_args[1:])
-        assert code == 0, f"forgec exited {code}: {err.getvalue()}"
+            code = PRODUCERS[producer_args[0]](producer_args[1:])
+        assert code == 0, f"{producer_args[0]} exited {code}: {err.getvalue()}"
         with tempfile.NamedTemporaryFile("w", suffix=".mlir", delete=False) as handle:
             handle.write(out.getvalue())
         report = io.StringIO()
@@ -65,7 +83,7 @@ class MlirRunItem(pytest.Item):
         code = matcher.run()
         Path(handle.name).unlink()
         if code != 0:
-            raise AssertionError(f"filecheck failed:\n{report.getvalue()}\n--- forgec output ---\n{out.getvalue()}")
+            raise AssertionError(f"filecheck failed:\n{report.getvalue()}\n--- {producer_args[0]} output ---\n{out.getvalue()}")
 
     def reportinfo(self):  # type: ignore[no-untyped-def]
         return self.path, 0, f"{self.path.name}: {self.command}"

@@ -29,7 +29,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import hf_zoo  # noqa: E402
+import hf_zoo
 
 FIXTURE_ARCHS = ["bert", "gpt2", "vit", "llama", "whisper_encoder", "resnet", "mobilenet_v2"]
 EXPORTERS = {"ts": "torchscript", "dynamo": "dynamo"}

@@ -89,7 +89,10 @@ def validate_main(argv: list[str] | None = None) -> int:
     target = load_target(args.target)
     execution = args.execution or target.execution
     dims = _dims(args.dim)
-    samples = samples_for(read_measurements(args.measured), args.models, execution, dims or None, args.pipeline)
+    from onnxforge.compiler import load_ir
+
+    samples = samples_for(read_measurements(args.measured), args.models, execution,
+                          lambda path: load_ir(path, args.pipeline), dims or None)
     params = [p for p in args.fit.split(",") if p] if args.fit else None
     prior_weight = DEFAULT_PRIOR_WEIGHT if args.prior_weight is None else args.prior_weight
     conditions = {"measured": str(args.measured), "execution": execution, "dims": dims, "pipeline": args.pipeline,

@@ -66,7 +66,7 @@ def _target(name: str):  # type: ignore[no-untyped-def]
 
 
 def _dims(args: argparse.Namespace) -> dict[str, int]:
-    from onnxforge.transforms.cost_annotate import parse_dims
+    from onnxforge.cost.cost_annotate import parse_dims
 
     return parse_dims(",".join(args.dim))
 
@@ -94,9 +94,9 @@ def run(args: argparse.Namespace, module: ModuleOp, before_report, source: Path,
     """Print the cost report (or write the cost IR for ``--emit=cost``) of the optimised module."""
     target = _target(args.cost) if args.cost is not None else None
     if args.emit == "cost":
-        from onnxforge.backends.writer import write_text
         from onnxforge.cost.lower import lower_to_cost
         from onnxforge.ir.text import print_ir
+        from onnxforge.onnxio.writer import write_text
 
         lower_to_cost(module, target, _dims(args), args.cost_execution)
         text = print_ir(module)

@@ -29,11 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pipeline", default="auto",
                         help=f"named pipeline: {', '.join(PIPELINES)} (default auto: chosen from the graph's fingerprint)")
     parser.add_argument("--passes", help="explicit pass list instead of a pipeline, e.g. onnx-eliminate-dead,onnx-cse")
-    parser.add_argument("--target", choices=["standard", "ort", "portable"], default="standard",
-                        help="what fused ops lower to: standard ONNX ops (default), onnxruntime contrib ops, "
-                             "or portable decompositions for converters without fused ops")
+    parser.add_argument("--target", choices=["standard", "ort", "portable"], default=None,
+                        help="what fused ops lower to: standard ONNX ops (default), onnxruntime contrib ops, or portable "
+                             "decompositions; sets the target option of every pass that has one and was not given one")
     parser.add_argument("--target-opset", type=int, metavar="N",
-                        help="first convert the model to default-domain opset N (e.g. 23 for Attention, RMSNormalization)")
+                        help="first convert the model to default-domain opset N (e.g. 23 for Attention, RMSNormalization): "
+                             "runs onnx-convert-opset{opset=N} before the pipeline")
     parser.add_argument("--explain-fusions", action="store_true",
                         help="list fusion candidates that did not fuse, with the reason, on stderr")
     parser.add_argument("--list-passes", action="store_true", help="list every pass with its summary and class, then exit")
@@ -81,7 +82,7 @@ def _dims(pairs: list[str]) -> dict[str, int]:
 
 
 def _list_passes() -> int:
-    from onnxforge.passmanager import all_passes
+    from onnxforge.passes import all_passes
     from onnxforge.transforms.pipelines import PIPELINES
 
     print("passes:")
@@ -94,15 +95,15 @@ def _list_passes() -> int:
     return 0
 
 
-def _instrumentation(args: argparse.Namespace, reference: Path | None, target):  # type: ignore[no-untyped-def]
-    from onnxforge.passmanager.manager import Instrumentation
+def _options(args: argparse.Namespace, reference: Path | None):  # type: ignore[no-untyped-def]
+    from onnxforge.passmanager.manager import RunOptions
 
     verify_each = None
     if args.verify_each:
         if reference is None:
             raise ForgeError("--verify-each needs an .onnx input to compare against")
-        from onnxforge.backends.onnx_export import to_model_proto
-        from onnxforge.backends.ort import verify
+        from onnxforge.onnxio.exporter import to_model_proto
+        from onnxforge.runtime import verify
 
         dims = _dims(args.dim)
 
@@ -111,7 +112,7 @@ def _instrumentation(args: argparse.Namespace, reference: Path | None, target): 
             return None if report.meets(pass_.accuracy) else report.summary()
 
     split = lambda text: frozenset(t for t in text.split(",") if t)  # noqa: E731
-    return Instrumentation(
+    return RunOptions(
         print_ir_before=split(args.print_ir_before),
         print_ir_after=split(args.print_ir_after),
         print_ir_after_all=args.print_ir_after_all,
@@ -124,7 +125,6 @@ def _instrumentation(args: argparse.Namespace, reference: Path | None, target): 
         verify_ir_each=args.verify_ir_each,
         verify_each=verify_each,
         reproducer=args.reproducer,
-        target=target,
     )
 
 
@@ -138,16 +138,16 @@ def run(args: argparse.Namespace) -> int:
     if args.model is None:
         raise ForgeError("no input model given")
 
-    from onnxforge.backends.onnx_export import export_model
-    from onnxforge.backends.writer import same_file, write_model
-    from onnxforge.compiler import optimize, retarget, to_ir, verify_ir
-    from onnxforge.frontend.loader import load
-    from onnxforge.ir.text import parse_ir, print_ir
-    from onnxforge.transforms.pipelines import pass_manager
+    from onnxforge.compiler import pass_manager, to_ir, verify_ir
+    from onnxforge.dialects.context import parse_ir
+    from onnxforge.ir.text import print_ir
+    from onnxforge.onnxio.exporter import export_model
+    from onnxforge.onnxio.loader import load
+    from onnxforge.onnxio.writer import same_file, write_model
 
     source = Path(args.model)
     output = Path(args.output) if args.output else None
-    pass_manager(args.pipeline, args.passes)  # reject a bad pipeline before any work
+    pass_manager(args.pipeline, args.passes, target=args.target)  # reject a bad pipeline or pass option before any work
     if output is not None:
         if same_file(source, output):
             raise ForgeError(f"{output}: refusing to overwrite the input model")
@@ -174,9 +174,9 @@ def run(args: argparse.Namespace) -> int:
         loaded = load(source)
         module = to_ir(loaded)
         protected = loaded.source_files
-    module, target = retarget(module, args.target, args.target_opset)
     cost_before = cost_cli.before(args, module, source)  # the model as given, when the pipeline changes it
-    report = optimize(module, args.pipeline, args.passes, _instrumentation(args, source if loaded is not None else None, target))
+    manager = pass_manager(args.pipeline, args.passes, module, args.target, args.target_opset)
+    report = manager.run(module, _options(args, source if loaded is not None else None))
     if args.explain_fusions:
         _explain(report)
     if cost_cli.wanted(args):
@@ -203,8 +203,9 @@ SPLIT_MARKER = "// -----"
 
 def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> int:
     """MLIR's -split-input-file: one module per chunk, each run through the passes (for IR tests)."""
-    from onnxforge.compiler import optimize, retarget, verify_ir
-    from onnxforge.ir.text import parse_ir, print_ir
+    from onnxforge.compiler import optimize, verify_ir
+    from onnxforge.dialects.context import parse_ir
+    from onnxforge.ir.text import print_ir
 
     if source.suffix != ".mlir" or args.emit != "ir":
         raise ForgeError("--split-input-file takes an .mlir input and --emit=ir")
@@ -216,8 +217,7 @@ def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> i
             continue
         module = parse_ir(chunk, f"{source} (chunk {index})")
         verify_ir(module, f"{source} (chunk {index})")
-        module, target = retarget(module, args.target, args.target_opset)
-        report = optimize(module, args.pipeline, args.passes, _instrumentation(args, None, target))
+        report = optimize(module, args.pipeline, args.passes, _options(args, None), args.target, args.target_opset)
         if args.explain_fusions:
             _explain(report)
         outputs.append(print_ir(module, weights=args.print_weights))
@@ -244,7 +244,7 @@ def _explain(report) -> None:  # type: ignore[no-untyped-def]
 
 def _emit_text(text: str, output: Path | None) -> None:
     """Printed IR to stdout, or atomically to the output file."""
-    from onnxforge.backends.writer import write_text
+    from onnxforge.onnxio.writer import write_text
 
     if output is None:
         sys.stdout.write(text)
@@ -253,8 +253,9 @@ def _emit_text(text: str, output: Path | None) -> None:
 
 
 def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[Path], report) -> int:  # type: ignore[no-untyped-def]
-    from onnxforge.backends.ort import verify
-    from onnxforge.passmanager import Accuracy, get_pass
+    from onnxforge.passes import get_pass
+    from onnxforge.passmanager import Accuracy
+    from onnxforge.runtime import verify
 
     accuracy = max((get_pass(name).accuracy for name, record in report.records.items() if record.runs), default=0)
     try:

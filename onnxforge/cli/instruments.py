@@ -59,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from onnxforge.compiler import pass_manager
     from onnxforge.instruments.models import Settings
-    from onnxforge.transforms.pipelines import pass_manager
 
     pass_manager(args.pipeline, args.passes)  # reject a bad pipeline or pass list before any work
     return Settings(args.pipeline, args.passes, args.target, args.target_opset, args.seed, _dims(args.dim))
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.output is None:
             sys.stdout.write(text)
         else:
-            from onnxforge.backends.writer import write_text
+            from onnxforge.onnxio.writer import write_text
 
             write_text(args.output, text)
         return 0

@@ -15,7 +15,8 @@ a Gather reads the rows it gathers, not the embedding table; a Slice reads the
 slice. Which results are really written (used by another kernel) is decided
 when ops are grouped into kernels.
 
-Each rule is keyed by the op's kind: its ONNX op type (default domain),
+Each rule is keyed by the op's type, the dialect's one spelling for every
+registry (``queries.op_type``): its ONNX op type (default domain),
 ``domain.OpType`` for other domains (``com.microsoft.FusedConv``) or the
 ``nn`` op name (``nn.linear``). An op without a rule is counted as an
 elementwise op over its outputs and marked ``approximate``.
@@ -31,20 +32,9 @@ from xdsl.dialects.builtin import DenseArrayBase, DictionaryAttr, IntegerAttr, S
 from xdsl.ir import Operation
 
 from onnxforge.cost.sizes import Shape, Sizes
-from onnxforge.dialects.onnx.base import OnnxOp
-from onnxforge.dialects.onnx.structure import CustomOp, NoValueOp
+from onnxforge.dialects.onnx.queries import op_type
+from onnxforge.dialects.onnx.structure import NoValueOp
 from onnxforge.ir.types import NoneType
-
-
-def op_kind(op: Operation) -> str:
-    """``Conv``, ``com.microsoft.FusedConv``, ``nn.linear``: the key of the op's counting rule."""
-    if isinstance(op, OnnxOp):
-        domain, op_type = op.SIGNATURE.domain, op.SIGNATURE.op_type
-    elif isinstance(op, CustomOp):
-        domain, op_type = op.domain.data, op.op_type.data
-    else:
-        return op.name
-    return op_type if domain in ("", "ai.onnx") else f"{domain}.{op_type}"
 
 
 @dataclass
@@ -148,7 +138,7 @@ def counts(op_class: str, *kinds: str) -> Callable[[Rule], Rule]:
 
 def count(op: Operation, sizes: Sizes) -> Count:
     """The count of one op (an elementwise estimate over its outputs when no rule knows it)."""
-    kind = op_kind(op)
+    kind = op_type(op)
     view = OpView(op, sizes)
     rule = RULES.get(kind)
     if rule is None:
@@ -182,7 +172,7 @@ def _conv(v: OpView, x: int, w: int, bias: int | None, transpose: bool, op_class
 
 @counts("conv", "Conv", "ConvInteger")
 def _conv_rule(v: OpView) -> Count:
-    return _conv(v, 0, 1, 2 if op_kind(v.op) == "Conv" else None, transpose=False)
+    return _conv(v, 0, 1, 2 if op_type(v.op) == "Conv" else None, transpose=False)
 
 
 @counts("conv", "ConvTranspose")
@@ -201,7 +191,7 @@ def _fused_conv(v: OpView) -> Count:
     activation = v.attr_str("activation")
     if activation:
         result.flops += v.numel_out(0) * ELEMENTWISE_FLOPS.get(activation, 1)
-    if op_kind(v.op) != "nn.conv" and v.present(3):
+    if op_type(v.op) != "nn.conv" and v.present(3):
         result.flops += v.numel_out(0)  # FusedConv's Z: the residual sum
     return result
 
@@ -382,7 +372,7 @@ VARIADIC = frozenset({"Sum", "Max", "Min", "Mean"})
 
 
 def _elementwise(v: OpView) -> Count:
-    kind = op_kind(v.op)
+    kind = op_type(v.op)
     per = ELEMENTWISE_FLOPS.get(kind, 1.0)
     if kind in VARIADIC:
         per *= max(1, len(v.op.operands) - 1)
@@ -426,7 +416,7 @@ NORM_FLOPS = {
 
 @counts("normalization", *NORM_FLOPS)
 def _normalization(v: OpView) -> Count:
-    return Count("normalization", float(NORM_FLOPS[op_kind(v.op)] * v.numel_out(0)))
+    return Count("normalization", float(NORM_FLOPS[op_type(v.op)] * v.numel_out(0)))
 
 
 @counts("pooling", "MaxPool", "AveragePool", "LpPool")

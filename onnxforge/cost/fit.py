@@ -296,7 +296,7 @@ def _levenberg_marquardt(residuals: Callable[[np.ndarray], np.ndarray], theta: n
     cost = float(r @ r)
     step_size = 1e-6
     iterations = 0
-    for iterations in range(1, max_iterations + 1):
+    for iterations in range(1, max_iterations + 1):  # noqa: B007  (the count is returned)
         jacobian = np.empty((r.size, theta.size))
         for j in range(theta.size):
             probe = theta.copy()

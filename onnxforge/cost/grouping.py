@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
-from onnxforge.cost.counting import Count, count, op_kind
+from onnxforge.cost.counting import Count, count
 from onnxforge.cost.execution import ExecutionModel
-from onnxforge.cost.provenance import fused_from, fx_node, leaf_scope, module_path, node_name
 from onnxforge.cost.sizes import Sizes
+from onnxforge.dialects.onnx.queries import is_constant_op, op_type, small_constant
 from onnxforge.dialects.onnx.structure import GraphOp, InitializerOp, ModelOp, NoValueOp, ReturnOp
 from onnxforge.errors import ForgeError
+from onnxforge.ir.provenance import fused_from, fx_node, leaf_scope, module_path
 from onnxforge.ir.types import NoneType
-from onnxforge.transforms._common import CONSTANT_OPS, small_constant
 
 HOST_ELEMENTS = 64
 """Values up to this many elements computed from shapes and constants only are host scalars/vectors."""
@@ -112,10 +112,10 @@ class _Graph:
         if isinstance(op, InitializerOp):
             self.kind[op.results[0]] = DATA if op.is_input_default() else CONST
             return
-        if isinstance(op, CONSTANT_OPS):
+        if is_constant_op(op):
             self.kind[op.results[0]] = CONST
             return
-        kind = op_kind(op)
+        kind = op_type(op)
         operands = [v for v in op.operands if not _absent(v)]
         kinds = {self.kind.get(self.root(v), DATA) for v in operands}
         if kind in ("Shape", "Size"):
@@ -203,7 +203,7 @@ def _by_key(g: _Graph, groups: _Groups, key) -> None:  # type: ignore[no-untyped
 
 
 def _lowered(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> None:
-    _by_key(g, groups, lambda op: (fused_from(op), node_name(op)) if fused_from(op) else None)
+    _by_key(g, groups, fused_from)
 
 
 def _fx_node(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> None:
@@ -222,7 +222,7 @@ def _scope_chain(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> 
     for scope, ops in by_scope.items():
         if len(ops) < 2 or scope in g.parent_scopes:
             continue
-        if not all(counts[op].op_class in CHAIN_CLASSES or op_kind(op) in CHAIN_EXTRA for op in ops):
+        if not all(counts[op].op_class in CHAIN_CLASSES or op_type(op) in CHAIN_EXTRA for op in ops):
             continue
         members = set(ops)
         for op in ops:
@@ -237,23 +237,23 @@ def _scope_chain(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> 
 
 def _bias(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> None:
     for op in g.compute:
-        if op_kind(op) not in ("MatMul", "Gemm", "Conv", "nn.linear", "nn.conv") or _has_bias(op):
+        if op_type(op) not in ("MatMul", "Gemm", "Conv", "nn.linear", "nn.conv") or _has_bias(op):
             continue
         user = g.single_consumer(op)
-        if user is None or op_kind(user) != "Add":
+        if user is None or op_type(user) != "Add":
             continue
         others = [v for v in user.operands if g.root(v) is not g.root(op.results[0])]
         if len(others) != 1 or g.kind.get(g.root(others[0])) != CONST:
             continue
         # A bias has one value per output feature (last dim; channels for a conv), not a mask or a table.
         shape = g.sizes.shape(op.results[0])
-        features = None if not shape else (shape[1] if op_kind(op) in ("Conv", "nn.conv") and len(shape) > 1 else shape[-1])
+        features = None if not shape else (shape[1] if op_type(op) in ("Conv", "nn.conv") and len(shape) > 1 else shape[-1])
         if features is not None and g.sizes.numel(others[0]) == features:
             groups.union(op, user)
 
 
 def _has_bias(op: Operation) -> bool:
-    kind = op_kind(op)
+    kind = op_type(op)
     position = {"Gemm": 2, "Conv": 2, "nn.linear": 2, "nn.conv": 2}.get(kind)
     return position is not None and len(op.operands) > position and not _absent(op.operands[position])
 
@@ -261,7 +261,7 @@ def _has_bias(op: Operation) -> bool:
 def _sdpa(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> None:
     """MatMul (QK) → scale/mask elementwise → Softmax → (casts) → MatMul (PV): one attention kernel."""
     for softmax in g.compute:
-        if op_kind(softmax) != "Softmax":
+        if op_type(softmax) != "Softmax":
             continue
         pre: list[Operation] = []
         qk = _find_qk(g, softmax, pre, depth=0)
@@ -270,7 +270,7 @@ def _sdpa(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> None:
         post: list[Operation] = []
         current, pv = softmax, None
         while (user := g.single_consumer(current)) is not None:
-            kind = op_kind(user)
+            kind = op_type(user)
             if kind == "MatMul" and g.root(user.operands[0]) is g.root(current.results[0]):
                 pv = user
                 break
@@ -289,7 +289,7 @@ def _find_qk(g: _Graph, op: Operation, path: list[Operation], depth: int) -> Ope
         producer = g.producer(operand)
         if producer is None or g.single_consumer(producer) is not op:
             continue
-        kind = op_kind(producer)
+        kind = op_type(producer)
         if kind == "MatMul":
             return producer
         if kind in ATTENTION_ELEMENTWISE and depth < 4:
@@ -305,7 +305,7 @@ def _prescales(g: _Graph, qk: Operation) -> list[Operation]:
     found = []
     for operand in qk.operands:
         producer = g.producer(operand)
-        if producer is None or op_kind(producer) not in ("Mul", "Div") or g.single_consumer(producer) is not qk:
+        if producer is None or op_type(producer) not in ("Mul", "Div") or g.single_consumer(producer) is not qk:
             continue
         if any(g.kind.get(g.root(v)) in (CONST, HOST) for v in producer.operands):
             found.append(producer)
@@ -315,12 +315,12 @@ def _prescales(g: _Graph, qk: Operation) -> list[Operation]:
 def _conv_epilogue(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> None:
     claimed: set[Operation] = set()  # a residual Add joins the first conv that reaches it, not both
     for conv in g.compute:
-        if op_kind(conv) not in ("Conv", "nn.conv", "com.microsoft.FusedConv"):
+        if op_type(conv) not in ("Conv", "nn.conv", "com.microsoft.FusedConv"):
             continue
         current, stage = conv, 0  # stages: 0 conv, 1 after BatchNorm, 2 after the residual Add
         while (user := g.single_consumer(current)) is not None and user not in claimed:
             claimed.add(user)
-            kind = op_kind(user)
+            kind = op_type(user)
             if kind == "BatchNormalization" and stage == 0:
                 stage = 1
             elif kind == "Add" and stage < 2 and all(g.kind.get(g.root(v)) == DATA for v in user.operands):
@@ -337,12 +337,12 @@ def _conv_epilogue(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -
 def _skip_norm(g: _Graph, groups: _Groups, counts: dict[Operation, Count]) -> None:
     members = _members(g, groups)
     for add in g.compute:
-        if op_kind(add) != "Add" or not all(g.kind.get(g.root(v)) == DATA for v in add.operands):
+        if op_type(add) != "Add" or not all(g.kind.get(g.root(v)) == DATA for v in add.operands):
             continue
         if len(members[groups.find(add)]) > 1:
             continue  # already part of something else
         for user, _ in g.compute_consumers(add.results[0]):
-            kinds = {op_kind(m) for m in members[groups.find(user)]}
+            kinds = {op_type(m) for m in members[groups.find(user)]}
             if kinds & NORM_KINDS or (kinds & STAT_KINDS and kinds & ROOT_KINDS):
                 groups.union(user, add)
                 break
@@ -456,7 +456,7 @@ def _build(g: _Graph, ops: list[Operation], op_counts: list[Count]) -> KernelPla
 
 def _group_class(ops: list[Operation], op_counts: list[Count]) -> str:
     classes = {c.op_class for c in op_counts}
-    kinds = {op_kind(op) for op in ops}
+    kinds = {op_type(op) for op in ops}
     if "matmul" in classes and "Softmax" in kinds:
         return "attention"
     if not classes & {"attention", "conv", "matmul"} and kinds & STAT_KINDS and kinds & ROOT_KINDS:
@@ -465,7 +465,7 @@ def _group_class(ops: list[Operation], op_counts: list[Count]) -> str:
 
 
 def _group_name(ops: list[Operation]) -> str:
-    kinds = list(dict.fromkeys(op_kind(op) for op in ops))
+    kinds = list(dict.fromkeys(op_type(op) for op in ops))
     return "+".join(kinds) if len(kinds) <= 4 else "+".join(kinds[:4]) + "+…"
 
 

@@ -12,19 +12,19 @@ and re-parsed cost IR, so reports can be made from a ``.mlir`` dump.
 
 from __future__ import annotations
 
-import heapq
-
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64, i64
+from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64, i64
 from xdsl.ir import Attribute, Block, Region, SSAValue
 from xdsl.rewriter import Rewriter
 
+from onnxforge.analysis.shapes.apply import merged_type
 from onnxforge.cost.grouping import KernelPlan, main_graph
 from onnxforge.cost.hardware import Target
 from onnxforge.cost.model import Analysis, Estimate, Kernel, analyze, estimate
-from onnxforge.cost.provenance import node_name
-from onnxforge.dialects.cost import SOURCES_ATTR, CostModelOp, CostYieldOp, KernelOp
+from onnxforge.dialects.cost import CostModelOp, CostYieldOp, KernelOp
 from onnxforge.errors import ForgeError
-from onnxforge.shapes.apply import merged_type
+from onnxforge.ir import provenance
+from onnxforge.ir.order import stable_topological_order
+from onnxforge.ir.provenance import node_name
 
 
 def _f(value: float) -> FloatAttr:
@@ -73,10 +73,8 @@ def _build(graph, analysis: Analysis, target: Target | None, estimates: list[Est
             operands=operands,
             result_types=[types(v) for v in plan.outputs],
             properties=_properties(kernel, estimates[index] if estimates is not None else None),
-            attributes={SOURCES_ATTR: ArrayAttr([StringAttr(s) for s in kernel.sources])},
         )
-        if plan.anchor is not None:
-            op.location = plan.anchor.location
+        op.location = provenance.location(node_name(plan.anchor) if plan.anchor is not None else kernel.op, kernel.sources)
         block.add_op(op)
         mapped.update(zip(plan.outputs, op.results))
     root = analysis.graph_plan.root if analysis.graph_plan is not None else (lambda v: v)
@@ -155,28 +153,7 @@ def _topological(plans: list[KernelPlan]) -> list[int]:
     """
     producer = {v: i for i, p in enumerate(plans) for v in p.outputs}
     deps = [{producer[v] for v in p.inputs if v in producer and producer[v] != i} for i, p in enumerate(plans)]
-    users: list[list[int]] = [[] for _ in plans]
-    for i, ds in enumerate(deps):
-        for d in ds:
-            users[d].append(i)
-    waiting = [len(ds) for ds in deps]
-    ready = [i for i, n in enumerate(waiting) if n == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    done = [False] * len(plans)
-    while len(order) < len(plans):
-        if not ready:
-            heapq.heappush(ready, next(i for i in range(len(plans)) if not done[i]))
-        i = heapq.heappop(ready)
-        if done[i]:
-            continue
-        done[i] = True
-        order.append(i)
-        for u in users[i]:
-            waiting[u] -= 1
-            if waiting[u] == 0 and not done[u]:
-                heapq.heappush(ready, u)
-    return order
+    return stable_topological_order(deps, break_cycles=True)
 
 
 def kernels_from_ir(model: CostModelOp) -> tuple[list[Kernel], list[Estimate] | None]:
@@ -189,7 +166,6 @@ def kernels_from_ir(model: CostModelOp) -> tuple[list[Kernel], list[Estimate] | 
             attr = props.get(name)
             return float(attr.value.data) if isinstance(attr, (FloatAttr, IntegerAttr)) else 0.0
 
-        sources = op.attributes.get(SOURCES_ATTR)
         kernel = Kernel(
             name=node_name(op) or op.op.data,
             op=op.op.data,
@@ -200,7 +176,7 @@ def kernels_from_ir(model: CostModelOp) -> tuple[list[Kernel], list[Estimate] | 
             bytes_written=num("bytes_written"),
             weight_bytes=num("weight_bytes"),
             macs=num("macs"),
-            sources=tuple(s.data for s in sources.data) if isinstance(sources, ArrayAttr) else (),  # type: ignore[attr-defined]
+            sources=tuple(provenance.replaced_names(op)),
         )
         kernels.append(kernel)
         if op.ms is not None and op.bound is not None:

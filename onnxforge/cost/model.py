@@ -11,24 +11,22 @@
 and names the roof that binds: ``overhead`` when the per-kernel overhead
 exceeds both others, else the larger of ``compute`` and ``memory``. A model's
 latency is the sum over its kernels (one stream, no overlap between kernels).
-``estimate_model`` does all of it from a file or IR, optionally after a pipeline.
+``onnxforge.compiler.estimate_cost`` does all of it from a file or IR, optionally after a pipeline.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
+from onnxforge.analysis.shapes import ShapeFacts
 from onnxforge.cost.execution import ExecutionModel, execution_model
 from onnxforge.cost.grouping import GraphPlan, KernelPlan, group_module, main_graph, plan
 from onnxforge.cost.hardware import Target, load_target
-from onnxforge.cost.provenance import node_name
 from onnxforge.cost.sizes import Sizes
+from onnxforge.ir.provenance import node_name
 from onnxforge.ir.types import elem_name
-from onnxforge.shapes import ShapeFacts
 
 DTYPE_PRECISION = {"f16": "fp16", "bf16": "bf16", "i8": "int8", "u8": "int8"}
 """Element types that run at their own precision when the target has a peak for it (else the class's)."""
@@ -122,7 +120,7 @@ class Analysis:
 
 def analyze(module: ModuleOp, dims: dict[str, int] | None = None, execution: str | ExecutionModel = "fused") -> Analysis:
     """Kernels of a module's main graph, with shapes inferred and symbolic dims bound."""
-    from onnxforge.shapes import infer
+    from onnxforge.analysis.shapes import infer
 
     graph, _ = main_graph(module)
     sizes = Sizes(infer(module), dims)
@@ -218,21 +216,3 @@ def report_for(module: ModuleOp, target: Target | str, dims: dict[str, int] | No
     analysis = analyze(module, dims, execution or target.execution)
     return CostReport(target, estimate(analysis.kernels, target), analysis.execution.name,
                       analysis.dims, analysis.assumed, analysis.notes, label)
-
-
-def estimate_model(model: str | os.PathLike[str] | ModuleOp, target: Target | str, dims: dict[str, int] | None = None,
-                   pipeline: str | None = None, execution: str | None = None, passes: str | None = None) -> CostReport:
-    """The estimated latency of a model (an .onnx path or IR) on a target, after an optional pipeline.
-
-    A ModuleOp given with a pipeline is copied first: the caller's IR is never changed.
-    """
-    from onnxforge.compiler import load_model, optimize, to_ir
-
-    if isinstance(model, ModuleOp):
-        module, label = (model.clone() if pipeline or passes else model), "IR"
-    else:
-        module, label = to_ir(load_model(Path(model))), os.fspath(model)
-    if pipeline or passes:
-        optimize(module, pipeline, passes)
-        label += f" after {'--passes=' + passes if passes else '--pipeline=' + str(pipeline)}"
-    return report_for(module, target, dims, execution, label)

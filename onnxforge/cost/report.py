@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onnxforge.cost.model import CostReport, Estimate
-from onnxforge.cost.provenance import truncate
 from onnxforge.dialects.cost import BOUNDS
+from onnxforge.ir.provenance import truncate
 
 AUTO_DEPTH_GROUPS = 6
 """``depth=None`` picks the shallowest module depth with at least this many groups (and at most 60)."""

@@ -1,6 +1,6 @@
 """Concrete sizes for costing: symbolic dims bound to numbers, and the shape and bytes of each value.
 
-Shapes come from ``onnxforge.shapes.infer`` (symbolic: ``batch``,
+Shapes come from ``onnxforge.analysis.shapes.infer`` (symbolic: ``batch``,
 ``Min(64, sequence)``, ``sequence*12``), falling back to the declared types.
 A cost needs numbers, so every symbol is bound: from the caller's ``dims``
 (``forgec --dim NAME=VALUE``), else from ``DEFAULT_DIMS`` (batch 1, sequence
@@ -17,10 +17,10 @@ import numpy as np
 import sympy
 from xdsl.ir import SSAValue
 
+from onnxforge.analysis.shapes import ShapeFacts
+from onnxforge.analysis.shapes.dims import parse_dim
 from onnxforge.ir.tensor import np_dtype
 from onnxforge.ir.types import TensorType
-from onnxforge.shapes import ShapeFacts
-from onnxforge.shapes.dims import parse_dim
 
 DEFAULT_DIMS: dict[str, int] = {
     "batch": 1,

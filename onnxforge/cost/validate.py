@@ -17,14 +17,16 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xdsl.dialects.builtin import ModuleOp
+
 from onnxforge.cost.fit import DEFAULT_PRIOR_WEIGHT, Fit, Sample, Score, fit, leave_one_family_out, score
 from onnxforge.cost.hardware import Target
-from onnxforge.cost.model import Kernel, analyze
+from onnxforge.cost.model import analyze
 from onnxforge.errors import ForgeError
 
 
@@ -68,27 +70,17 @@ def _optional(row: dict[str, str], key: str) -> float | None:
     return float(value) if value else None
 
 
-def model_kernels(path: str | os.PathLike[str], execution: str, dims: dict[str, int] | None = None,
-                  pipeline: str | None = None) -> list[Kernel]:
-    """The kernels of a model file under an execution model (after an optional pipeline)."""
-    from onnxforge.compiler import load_model, optimize, to_ir
-
-    module = to_ir(load_model(Path(path)))
-    if pipeline:
-        optimize(module, pipeline)
-    return analyze(module, dims, execution).kernels
-
-
 def samples_for(measured: Sequence[Measured], models_dir: str | os.PathLike[str] | None, execution: str,
-                dims: dict[str, int] | None = None, pipeline: str | None = None) -> list[Sample]:
-    """Cost every measured model once (its kernels do not depend on the target's constants)."""
+                load: Callable[[Path], ModuleOp], dims: dict[str, int] | None = None) -> list[Sample]:
+    """Cost every measured model once (its kernels do not depend on the target's constants); ``load`` gives the
+    IR of a model file (``onnxforge.compiler.load_ir``, with the pipeline the measurements ran)."""
     samples = []
     for m in measured:
         path = Path(m.path) if m.path else Path(models_dir or ".") / f"{m.model}.onnx"
         if not path.is_file():
             raise ForgeError(f"{path}: model file of {m.model!r} not found (build it, or give its path)")
         spread = (m.min_ms / 1e3, m.max_ms / 1e3) if m.min_ms and m.max_ms else None
-        samples.append(Sample(m.model, m.family, m.ms / 1e3, model_kernels(path, execution, dims, pipeline), spread))
+        samples.append(Sample(m.model, m.family, m.ms / 1e3, analyze(load(path), dims, execution).kernels, spread))
     return samples
 
 

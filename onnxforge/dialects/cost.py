@@ -14,8 +14,8 @@ roofline estimate: the time of each roof (compute, memory, per-kernel
 overhead), the one that binds, and the estimated time. ``cost.model`` records
 the target, the execution model, the dims symbolic sizes were bound to, and
 the total. Counts are integers (FLOPs, bytes: ``i64``), times milliseconds (``f64``, 6 significant digits).
-Provenance: a kernel's location is its anchor ONNX node, ``cost.sources``
-lists every ONNX node it covers.
+Provenance: a kernel's location names its anchor ONNX node and every ONNX node
+it covers (``loc(fused["anchor", "a", "b"])``, read through ``onnxforge.ir.provenance``).
 """
 
 from __future__ import annotations
@@ -33,9 +33,6 @@ from xdsl.irdl import (
     var_result_def,
 )
 from xdsl.traits import IsolatedFromAbove, IsTerminator
-
-SOURCES_ATTR = "cost.sources"
-"""Discardable attribute of ``cost.kernel``: ArrayAttr of the ONNX node names the kernel covers."""
 
 OP_CLASSES = ("conv", "matmul", "attention", "normalization", "pooling", "reduction", "elementwise", "data_movement")
 """The kernel classes a target gives an efficiency and a precision to (see docs/cost-model.md)."""
@@ -135,4 +132,4 @@ COST_OPS = (CostModelOp, KernelOp, CostYieldOp)
 
 COST = Dialect("cost", list(COST_OPS), [])
 
-__all__ = ["BOUNDS", "COST", "OP_CLASSES", "SOURCES_ATTR", "CostModelOp", "CostYieldOp", "KernelOp"]
+__all__ = ["BOUNDS", "COST", "OP_CLASSES", "CostModelOp", "CostYieldOp", "KernelOp"]

@@ -5,22 +5,107 @@ ONNX subgraphs that fusions replace with it, and how ``nn-lower`` writes it
 back (standard ONNX, onnxruntime contrib ops, or a portable decomposition).
 Operand conventions follow the onnx dialect: an absent optional operand is an
 ``onnx.novalue`` value, so every op has a fixed arity and prints generically.
-Fused ops keep provenance: their location names the node that anchored the
-match and ``nn.sources`` lists the ONNX node names of everything replaced.
+Every op is ``Pure`` and verifies what its formula needs (operand ranks and
+element types where the types say, property values always). The constants that
+define the ops' semantics (GELU's, the half-precision types whose statistics are
+computed in f32, Clip's default bounds) live here, next to the formulas.
+
+A fused op's location says where it came from: ``loc(fused["anchor", …])`` with
+the node names of everything it replaced (``onnxforge.ir.provenance``).
 """
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FloatAttr, IntegerAttr, StringAttr
-from xdsl.ir import Dialect
-from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def
+import math
 
-SOURCES_ATTR = "nn.sources"
-"""Discardable attribute on fused ops: ArrayAttr of the ONNX node names they replace."""
+from onnx import TensorProto
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FloatAttr, IntegerAttr, StringAttr, f32, f64
+from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def, traits_def
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from onnxforge.ir.types import NoneType, TensorType
+
+SQRT_2 = math.sqrt(2.0)
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+CUBIC = 0.044715
+"""The constants of GELU's erf form and of its tanh approximation."""
+FLOAT_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16, TensorProto.DOUBLE})
+"""The float element types (what the fused ops, RMSNormalization and Gemm accept)."""
+HALF_ELEMS = frozenset({TensorProto.FLOAT16, TensorProto.BFLOAT16})
+"""Input types whose normalisation statistics are computed in f32 (``stash_type = 1``)."""
+FLOAT32_MAX = float(math.ldexp(1.0 - 2.0**-24, 128))
+"""Clip's bound when the model gives none (ONNX: numeric_limits<float>::lowest() / max())."""
+APPROXIMATIONS = ("none", "tanh")
+ACTIVATIONS: dict[str, tuple[str, ...]] = {
+    "": (), "Relu": (), "Tanh": (), "Sigmoid": (), "HardSwish": (), "Swish": (),
+    "LeakyRelu": ("alpha",), "HardSigmoid": ("alpha", "beta"), "Clip": ("min", "max"),
+}
+"""``nn.conv`` activations (none, or the ONNX op applied to the convolution's output) → the names of
+their ``activation_params``, in order."""
+
+
+def float_params(values: list[float], wide: bool = False) -> ArrayAttr[FloatAttr]:
+    """``activation_params`` as the IR holds them: f32 like ONNX float attributes, f64 (``wide``) for
+    the Clip bounds of a double-precision model, so they stay exact."""
+    return ArrayAttr([FloatAttr(float(v), f64 if wide else f32) for v in values])
+
+
+# --- verification helpers ----------------------------------------------------------------------
+
+
+def _rank(value: SSAValue) -> int | None:
+    return value.type.rank if isinstance(value.type, TensorType) else None
+
+
+def _elem(value: SSAValue) -> int:
+    return value.type.elem if isinstance(value.type, TensorType) else 0
+
+
+def _absent(value: SSAValue) -> bool:
+    return isinstance(value.type, NoneType)
+
+
+def _require(condition: bool, op: IRDLOperation, message: str) -> None:
+    if not condition:
+        raise VerifyException(f"{op.name}: {message}")
+
+
+def _int(attr: Attribute) -> int:
+    return attr.value.data if isinstance(attr, IntegerAttr) else 0
+
+
+def _same_float_type(op: IRDLOperation, *values: SSAValue) -> None:
+    """Every present value with a known element type has one float element type."""
+    elems = {_elem(v) for v in values if not _absent(v) and _elem(v)}
+    _require(len(elems) <= 1, op, "operands and result must share one element type")
+    _require(elems <= FLOAT_ELEMS, op, "operands must be float tensors")
+
+
+def _present(op: IRDLOperation, *names: str) -> None:
+    """The required operands are there (only optional ones may be ``onnx.novalue``)."""
+    for name in names:
+        _require(not _absent(getattr(op, name)), op, f"the {name} is required")
+
+
+def _epsilon(op: IRDLOperation, epsilon: FloatAttr) -> None:
+    value = epsilon.value.data
+    _require(math.isfinite(value) and value >= 0, op, f"epsilon must be finite and not negative, not {value:g}")
+
+
+def _axis_in_rank(op: IRDLOperation, axis: int, value: SSAValue) -> None:
+    rank = _rank(value)
+    _require(rank is None or -rank <= axis < rank, op, f"axis {axis} is outside the input's rank {rank}")
 
 
 class NNOp(IRDLOperation):
     """Base of ``nn`` ops (lets passes ask ``isinstance(op, NNOp)``)."""
+
+    @property
+    def onnx_type(self) -> str:
+        """The key of per-op registries (cost counting, forensics): the IR name, ``nn.attention``."""
+        return self.name
 
 
 @irdl_op_definition
@@ -38,6 +123,15 @@ class LinearOp(NNOp):
     weight = operand_def()
     bias = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "input", "weight")
+        rank, weight = _rank(self.input), _rank(self.weight)
+        _require(rank is None or rank >= 2, self, f"the input must have rank ≥ 2, not {rank}")
+        _require(weight is None or weight == 2, self, f"the weight must be 2-D [K, N], not rank {weight}")
+        _require(_absent(self.bias) or _rank(self.bias) in (None, 1), self, "the bias must be 1-D [N] or absent")
+        _same_float_type(self, self.input, self.weight, self.bias, self.output)
 
 
 @irdl_op_definition
@@ -58,6 +152,14 @@ class LayerNormOp(NNOp):
     output = result_def()
     axis = prop_def(IntegerAttr)
     epsilon = prop_def(FloatAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "input")
+        _require(not _absent(self.scale), self, "the scale is required (a γ of ones when the graph had none)")
+        _axis_in_rank(self, _int(self.axis), self.input)
+        _epsilon(self, self.epsilon)
+        _same_float_type(self, self.input, self.scale, self.bias, self.output)
 
 
 @irdl_op_definition
@@ -76,6 +178,13 @@ class RMSNormOp(NNOp):
     output = result_def()
     axis = prop_def(IntegerAttr)
     epsilon = prop_def(FloatAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "input", "scale")
+        _axis_in_rank(self, _int(self.axis), self.input)
+        _epsilon(self, self.epsilon)
+        _same_float_type(self, self.input, self.scale, self.output)
 
 
 @irdl_op_definition
@@ -95,6 +204,14 @@ class GeluOp(NNOp):
     bias = operand_def()
     output = result_def()
     approximate = prop_def(StringAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "input")
+        _require(self.approximate.data in APPROXIMATIONS, self,
+                 f"approximate must be one of {', '.join(APPROXIMATIONS)}, not {self.approximate.data!r}")
+        _require(_absent(self.bias) or _rank(self.bias) in (None, 1), self, "the bias must be 1-D or absent")
+        _same_float_type(self, self.input, self.bias, self.output)
 
 
 @irdl_op_definition
@@ -116,6 +233,16 @@ class SkipLayerNormOp(NNOp):
     output = result_def()
     sum = result_def()
     epsilon = prop_def(FloatAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "input", "skip")
+        _require(not _absent(self.scale), self, "the scale is required (a γ of ones when the graph had none)")
+        _epsilon(self, self.epsilon)
+        for name in ("scale", "bias", "skip_bias"):
+            value = getattr(self, name)
+            _require(_absent(value) or _rank(value) in (None, 1), self, f"{name} must be 1-D or absent")
+        _same_float_type(self, self.input, self.skip, self.scale, self.bias, self.skip_bias, self.output)
 
 
 @irdl_op_definition
@@ -141,6 +268,17 @@ class RotaryEmbeddingOp(NNOp):
     num_heads = prop_def(IntegerAttr)
     rotary_dim = prop_def(IntegerAttr)
     interleaved = prop_def(IntegerAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "input", "cos", "sin")
+        rank = _rank(self.input)
+        _require(rank in (None, 3, 4), self, f"the input must be [B, S, H·D] or [B, H, S, D], not rank {rank}")
+        _require(_int(self.num_heads) >= 0 and _int(self.rotary_dim) >= 0, self, "num_heads and rotary_dim must not be negative")
+        _require(_int(self.rotary_dim) % 2 == 0, self, "rotary_dim must be even (dims rotate in pairs)")
+        _require(_int(self.interleaved) in (0, 1), self, "interleaved must be 0 or 1")
+        _require(rank != 3 or _int(self.num_heads) > 0, self, "a 3-D input needs num_heads")
+        _same_float_type(self, self.input, self.cos, self.sin, self.output)
 
 
 @irdl_op_definition
@@ -170,6 +308,19 @@ class AttentionOp(NNOp):
     kv_num_heads = prop_def(IntegerAttr)
     scale = prop_def(FloatAttr)
     is_causal = prop_def(IntegerAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "query")
+        q_heads, kv_heads = _int(self.q_num_heads), _int(self.kv_num_heads)
+        _require(q_heads > 0 and kv_heads > 0, self, "q_num_heads and kv_num_heads must be positive")
+        _require(q_heads % kv_heads == 0, self, f"q_num_heads {q_heads} must be a multiple of kv_num_heads {kv_heads}")
+        _require(_int(self.is_causal) in (0, 1), self, "is_causal must be 0 or 1")
+        _require(_absent(self.key) == _absent(self.value), self, "key and value are both present or both absent (packed)")
+        for name in ("query", "key", "value"):
+            value = getattr(self, name)
+            _require(_absent(value) or _rank(value) in (None, 3), self, f"{name} must be 3-D [B, S, heads·D]")
+        _same_float_type(self, self.query, self.key, self.value, self.output)
 
 
 @irdl_op_definition
@@ -194,6 +345,22 @@ class ConvOp(NNOp):
     conv_attrs = prop_def(DictionaryAttr)
     activation = prop_def(StringAttr)
     activation_params = opt_prop_def(ArrayAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _present(self, "input", "weight")
+        activation = self.activation.data
+        _require(activation in ACTIVATIONS, self, f"unknown activation {activation!r}")
+        params = self.activation_params.data if isinstance(self.activation_params, ArrayAttr) else ()
+        names = ACTIVATIONS.get(activation, ())
+        _require(len(params) == len(names), self,
+                 f"activation {activation or 'none'} takes {len(names)} parameter(s) ({', '.join(names) or 'none'}), not {len(params)}")
+        _require(all(isinstance(p, FloatAttr) for p in params), self, "activation_params must be floats")
+        rank, weight = _rank(self.input), _rank(self.weight)
+        _require(rank is None or rank >= 3, self, f"the input must be [N, C, spatial…], not rank {rank}")
+        _require(weight is None or rank is None or weight == rank, self, "the weight must have the input's rank")
+        _require(_absent(self.bias) or _rank(self.bias) in (None, 1), self, "the bias must be 1-D or absent")
+        _same_float_type(self, self.input, self.weight, self.bias, self.output)
 
 
 NN_OPS = (LinearOp, LayerNormOp, RMSNormOp, GeluOp, SkipLayerNormOp, RotaryEmbeddingOp, AttentionOp, ConvOp)

@@ -13,6 +13,6 @@ and rendered as tables by ``tables``):
 - ``latency``: onnxruntime latency before/after a pipeline, interleaved runs,
   and the correlation of node reduction with latency change across models.
 
-They reuse the pass registry, the pipelines and ``onnxforge.backends.ort``;
+They reuse the pass registry, the pipelines and ``onnxforge.runtime``;
 ``python -m onnxforge.cli.instruments`` is the command line.
 """

@@ -25,9 +25,8 @@ from dataclasses import dataclass, field, replace
 
 from xdsl.dialects.builtin import ModuleOp
 
-from onnxforge.backends.ort import Reference
+from onnxforge.analysis.graph import node_count
 from onnxforge.errors import ForgeError
-from onnxforge.instruments.graph import node_count
 from onnxforge.instruments.models import (
     Scratch,
     Settings,
@@ -47,6 +46,7 @@ from onnxforge.instruments.models import (
 )
 from onnxforge.instruments.tables import Table
 from onnxforge.passmanager.base import ForgePass
+from onnxforge.runtime import Reference
 
 
 @dataclass
@@ -138,7 +138,7 @@ def attribute(models: list[str], settings: Settings, baseline: str | None = None
 def _attribute_one(studied: Subject, settings: Settings, baseline: str | None, verify: bool) -> ModelAttribution:
     base = studied.module(settings)
     if baseline is not None:
-        run_plan(base, replace(settings, pipeline=baseline, passes=None).plan(base), settings)
+        run_plan(base, replace(settings, pipeline=baseline, passes=None).plan(base))
     stages = settings.plan(base)
     flat = [p for stage in stages for p in stage.passes]
     analyses = _unique(p for p in flat if is_analysis(p))
@@ -155,7 +155,7 @@ def _attribute_one(studied: Subject, settings: Settings, baseline: str | None, v
             ran.append(pass_)
             step = Measure()
             try:
-                step.rewrites = run_passes(current, [pass_], settings).state.rewrites
+                step.rewrites = run_passes(current, [pass_]).state.rewrites
                 step.nodes = node_count(current)
                 if reference is not None:
                     _verify(step, _lowered_copy(current, lowerings, settings), ran + lowerings, studied, reference, work)
@@ -173,7 +173,7 @@ def _measure(base: ModuleOp, passes: list[ForgePass], settings: Settings, studie
              reference: Reference | None, work: Scratch) -> Measure:
     module, found = base.clone(), Measure()
     try:
-        found.rewrites = run_passes(module, passes, settings).state.rewrites
+        found.rewrites = run_passes(module, passes).state.rewrites
         found.nodes = node_count(module)
         if reference is not None:
             _verify(found, module, passes, studied, reference, work)
@@ -186,7 +186,7 @@ def _measure_plan(base: ModuleOp, stages: list[Stage], settings: Settings, studi
                   reference: Reference | None, work: Scratch) -> Measure:
     module, found = base.clone(), Measure()
     try:
-        found.rewrites = run_plan(module, stages, settings).state.rewrites
+        found.rewrites = run_plan(module, stages).state.rewrites
         found.nodes = node_count(module)
         if reference is not None:
             _verify(found, module, [p for s in stages for p in s.passes], studied, reference, work)
@@ -206,7 +206,7 @@ def _lowered_copy(module: ModuleOp, lowerings: list[ForgePass], settings: Settin
     if not lowerings:
         return module
     copy = module.clone()
-    run_passes(copy, lowerings, settings)
+    run_passes(copy, lowerings)
     return copy
 
 

@@ -14,16 +14,16 @@ from pathlib import Path
 
 from xdsl.ir import Attribute
 
+from onnxforge.analysis.fingerprint import Fingerprint, choose_pipelines, fingerprint
+from onnxforge.analysis.forensics import Forensics, audit
+from onnxforge.analysis.graph import all_nodes, main_graph, model_op, node_count
+from onnxforge.analysis.shapes import infer_and_apply
 from onnxforge.compiler import to_ir
 from onnxforge.dialects.onnx.structure import InitializerOp, strings_of
-from onnxforge.instruments.fingerprint import Fingerprint, choose_pipelines, fingerprint
-from onnxforge.instruments.forensics import Forensics, audit
-from onnxforge.instruments.graph import all_nodes, main_graph, model_op, node_count
 from onnxforge.instruments.models import subject
 from onnxforge.instruments.tables import Table
 from onnxforge.ir.tensor import DenseAttr
 from onnxforge.ir.types import TensorType, elem_name
-from onnxforge.shapes import infer_and_apply
 
 
 @dataclass

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from onnxforge.backends.ort import latency_session, make_inputs, time_runs
+from onnxforge.analysis.graph import node_count
 from onnxforge.errors import ForgeError
-from onnxforge.instruments.graph import node_count
 from onnxforge.instruments.models import Settings, run_plan, scratch, subject
 from onnxforge.instruments.tables import Table
+from onnxforge.runtime import latency_session, make_inputs, time_runs
 
 
 @dataclass
@@ -108,7 +108,7 @@ def measure(models: list[str], settings: Settings, repeats: int = 20, warmup: in
             studied = subject(path)
             module = studied.module(settings)
             before = node_count(module)
-            run_plan(module, settings.plan(module), settings)
+            run_plan(module, settings.plan(module))
             compiled = work.write(module, studied)
             feeds, dims = make_inputs(studied.loaded.proto, settings.seed, settings.dims)
             sessions = (latency_session(studied.path, threads), latency_session(compiled, threads))

@@ -19,17 +19,15 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
-from onnxforge.backends.onnx_export import export_model
-from onnxforge.backends.ort import Reference, VerifyReport
-from onnxforge.backends.writer import write_model
-from onnxforge.compiler import retarget, to_ir
+from onnxforge.compiler import pass_manager, to_ir
 from onnxforge.errors import ForgeError
-from onnxforge.frontend.loader import LoadedModel, load
-from onnxforge.ir.builders import default_opset
-from onnxforge.lowering import LoweringTarget
+from onnxforge.onnxio.convert import raise_opset
+from onnxforge.onnxio.exporter import export_model
+from onnxforge.onnxio.loader import LoadedModel, load
+from onnxforge.onnxio.writer import write_model
 from onnxforge.passmanager.base import Accuracy, ForgePass
-from onnxforge.passmanager.manager import Instrumentation, PassManager, RunReport, Stage
-from onnxforge.transforms.pipelines import pass_manager
+from onnxforge.passmanager.manager import PassManager, RunOptions, RunReport, Stage
+from onnxforge.runtime import Reference, VerifyReport
 
 ANALYSES = frozenset({"onnx-infer-shapes"})
 """Passes that only compute facts other passes read: they run before a pass measured alone."""
@@ -48,7 +46,7 @@ def is_lowering(pass_: ForgePass) -> bool:
 
 def pass_label(pass_: ForgePass) -> str:
     """The pass as written in a pass list (name and options)."""
-    return str(pass_.pipeline_pass_spec())
+    return str(pass_.spec())
 
 
 @dataclass(frozen=True)
@@ -69,11 +67,8 @@ class Settings:
 
     def plan(self, module: ModuleOp) -> list[Stage]:
         """The stages this module runs through, as the pipeline registry defines them (``auto``: the
-        pipeline the registry's ``choose`` picks from the module's fingerprint)."""
-        return pass_manager(self.pipeline, self.passes, module).stages
-
-    def lowering_target(self, module: ModuleOp) -> LoweringTarget:
-        return LoweringTarget(self.target, self.target_opset or default_opset(module))  # type: ignore[arg-type]
+        pipeline the registry's ``choose`` picks from the module's fingerprint), the target filled in."""
+        return pass_manager(self.pipeline, self.passes, module, self.target).stages
 
 
 @dataclass
@@ -89,7 +84,8 @@ class Subject:
 
     def module(self, settings: Settings) -> ModuleOp:
         """Fresh IR of the model, converted to ``--target-opset`` when one is given."""
-        return retarget(to_ir(self.loaded), settings.target, settings.target_opset)[0]
+        module = to_ir(self.loaded)
+        return raise_opset(module, settings.target_opset) if settings.target_opset else module
 
     def reference(self, settings: Settings, seed: int | None = None) -> Reference:
         return Reference(self.path, settings.seed if seed is None else seed, settings.dims)
@@ -99,20 +95,19 @@ def subject(path: str | Path) -> Subject:
     return Subject(Path(path), load(path))
 
 
-def _instrumentation(module: ModuleOp, settings: Settings) -> Instrumentation:
-    """The settings' lowering target; warnings are kept in the report's state, not printed."""
-    return Instrumentation(target=settings.lowering_target(module), stream=io.StringIO())
+def _quiet() -> RunOptions:
+    """Warnings are kept in the report's state, not printed."""
+    return RunOptions(stream=io.StringIO())
 
 
-def run_passes(module: ModuleOp, passes: Sequence[ForgePass], settings: Settings, fixed_point: bool = False) -> RunReport:
-    """Run passes in place, as one stage."""
-    return PassManager(list(passes), fixed_point=fixed_point).run(module, _instrumentation(module, settings))
+def run_passes(module: ModuleOp, passes: Sequence[ForgePass], fixed_point: bool = False) -> RunReport:
+    """Run passes in place, as one stage (their options, the target included, are theirs)."""
+    return PassManager([Stage(list(passes), fixed_point)]).run(module, _quiet())
 
 
-def run_plan(module: ModuleOp, stages: Sequence[Stage], settings: Settings) -> RunReport:
+def run_plan(module: ModuleOp, stages: Sequence[Stage]) -> RunReport:
     """Run every stage in place, as the pipeline would (one pass manager, fixed-point stages repeated)."""
-    manager = PassManager([], stages=list(stages))
-    return manager.run(module, _instrumentation(module, settings))
+    return PassManager(list(stages)).run(module, _quiet())
 
 
 def accuracy_of(passes: Sequence[ForgePass]) -> Accuracy:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from onnxforge.analysis.graph import node_count
 from onnxforge.errors import ForgeError
-from onnxforge.instruments.graph import node_count
 from onnxforge.instruments.models import (
     Settings,
     Stage,
@@ -138,7 +138,7 @@ def _one(path: str, settings: Settings, orders: int, seed: int) -> ModelOrders:
             run = OrderRun(index, labels, sum(a != b for a, b in zip(flat, canonical_labels)))
             module = base.clone()
             try:
-                run.rewrites = run_plan(module, stages, settings).state.rewrites
+                run.rewrites = run_plan(module, stages).state.rewrites
                 run.nodes = node_count(module)
                 report = check(reference, module, studied, work)
                 run.max_abs = max_abs(report)

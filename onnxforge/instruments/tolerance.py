@@ -2,7 +2,7 @@
 
 The model is compiled once; then for seeds 0..N-1 (``--seed`` shifts the
 range) the original and the result run on the same random inputs
-(``onnxforge.backends.ort.make_inputs``: a seed also draws the symbolic dims,
+(``onnxforge.runtime.make_inputs``: a seed also draws the symbolic dims,
 so the sweep covers several batch/sequence sizes unless ``--dim`` pins them).
 Per output: max, mean and 99th-percentile absolute difference over every
 element of every seed, the largest relative difference, the seed of the max,
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from onnxforge.backends.ort import make_inputs, run_session, session
 from onnxforge.errors import ForgeError
 from onnxforge.instruments.models import Settings, accuracy_of, run_plan, scratch, subject
 from onnxforge.instruments.tables import Table
+from onnxforge.runtime import make_inputs, run_session, session
 
 
 @dataclass
@@ -81,7 +81,7 @@ def _sweep_one(path: str, settings: Settings, seeds: int) -> ModelSweep:
     studied = subject(path)
     module = studied.module(settings)
     stages = settings.plan(module)
-    run_plan(module, stages, settings)
+    run_plan(module, stages)
     accuracy = accuracy_of([p for s in stages for p in s.passes])
     with scratch() as work:
         compiled = work.write(module, studied)

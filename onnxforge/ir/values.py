@@ -11,4 +11,4 @@ def set_type(value: SSAValue, new_type: Attribute) -> None:
     xDSL 0.74 has no public setter; its rewriter would make a new value and
     walk the use list, for no benefit when only the (more precise) type changes.
     """
-    value._type = new_type  # noqa: SLF001
+    value._type = new_type

@@ -1,40 +1,36 @@
-"""Pass infrastructure: the pass base class, the pattern driver, the registry and the pass manager.
+"""Pass infrastructure: the pass base class, the pattern driver, plugin registration and the pass manager.
 
-Writing a pass::
+Writing a pass (docs/writing-a-pass.md)::
 
     from dataclasses import dataclass
-    from onnxforge.passmanager import Accuracy, OpPattern, PatternPass, register
+    from onnxforge.passmanager import Accuracy, PatternPass, register
 
-    class FoldDoubleNeg(OpPattern):
-        roots = (NegOp,)
-        def match_and_rewrite(self, op, rewriter): ...
+    class FoldDoubleNeg(RewritePattern):
+        def match_and_rewrite(self, op: NegOp, rewriter: PatternRewriter) -> None: ...
 
     @register
     @dataclass(frozen=True)
-    class MyPass(PatternPass):
+    class FoldDoubleNegPass(PatternPass):
         name = "onnx-fold-double-neg"
         summary = "Neg(Neg(x)) → x"
         accuracy = Accuracy.LOSSLESS
         def patterns(self): return [FoldDoubleNeg()]
-
-See docs/writing-a-pass.md.
 """
 
 from onnxforge.passmanager.base import Accuracy, ForgePass, RunState, current_state
-from onnxforge.passmanager.registry import all_passes, get_pass, load_plugin, register
-from onnxforge.passmanager.rewriting import OpPattern, PatternPass, apply_patterns, source_name
+from onnxforge.passmanager.registry import load_plugin, register
+from onnxforge.passmanager.rewriting import ContextPattern, Mismatch, PatternPass, apply_patterns, fail
 
 __all__ = [
     "Accuracy",
+    "ContextPattern",
     "ForgePass",
-    "OpPattern",
+    "Mismatch",
     "PatternPass",
     "RunState",
-    "all_passes",
     "apply_patterns",
     "current_state",
-    "get_pass",
+    "fail",
     "load_plugin",
     "register",
-    "source_name",
 ]

@@ -1,9 +1,12 @@
-"""What a pass is: an xDSL ``ModulePass`` with a summary, an accuracy class and statistics.
+"""What a pass is: an xDSL ``ModulePass`` with a summary, an accuracy class and options.
 
-Passes hold no state across runs. Everything a run accumulates — rewrites per
-pattern, the opt-bisect budget, the failing op — lives in a ``RunState`` that
-the pass manager installs for the duration of a pipeline (a context variable,
-so passes also run under plain ``xdsl-opt`` with a default state).
+Passes hold no state across runs, and their configuration (a lowering target,
+a size limit) is their options: ``nn-lower{target=ort}``. What a run produces
+for the caller — rewrites per pattern, near misses, warnings, the op a pattern
+failed on — is collected in a ``RunState`` that the pass manager installs for
+the duration of a pipeline (a context variable, so passes also run under plain
+``xdsl-opt``, with a throwaway state). The opt-bisect limit travels with it: it
+is a debugging instrument of the run, not a pass option.
 """
 
 from __future__ import annotations
@@ -14,15 +17,14 @@ import enum
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-if TYPE_CHECKING:
-    from onnxforge.lowering import LoweringTarget
+from onnxforge.ir.provenance import name_or_kind
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class Accuracy(enum.IntEnum):
         return {0: 0.0, 1: 1e-5, 2: 1e-4}[int(self)]
 
 
+NEAR_MISS_WINDOW = 64
+"""A near miss equal to one of the last this many is not recorded again (one per candidate, not per sweep)."""
+
+
 @dataclass
 class RunState:
     """What one pipeline run accumulates; installed by the pass manager."""
@@ -70,10 +76,8 @@ class RunState:
     failure: tuple[str, Operation, BaseException] | None = None
     """(pattern, op, error) of a pattern that raised."""
     changed: bool = False
-    """Set by a pass that changed the IR outside the pattern driver."""
+    """Set by a pass that changed the IR."""
     warnings: list[str] = field(default_factory=list)
-    target: LoweringTarget | None = None
-    """What fused ops may lower to (None: standard ops at the model's opset)."""
     near_misses: list[NearMiss] = field(default_factory=list)
     """Fusion candidates that did not fuse, with the reason (``forgec --explain-fusions``)."""
 
@@ -81,9 +85,23 @@ class RunState:
         return self.bisect_limit is None or self.rewrites < self.bisect_limit
 
     def record(self, key: str, where: str = "") -> None:
+        """Count one rewrite under ``key`` (``pass/pattern``), done at node ``where``."""
         self.rewrites += 1
         self.statistics[key] += 1
         self.last_rewrite = f"{key} @ {where}" if where else key
+        self.changed = True
+
+    def take(self, key: str, op: Operation) -> bool:
+        """Claim one rewrite of ``op`` for a pass that rewrites outside the pattern driver: False when the
+        bisect limit is spent (do nothing), else the rewrite is counted and the caller does it."""
+        if not self.allow_rewrite():
+            return False
+        self.record(key, name_or_kind(op))
+        return True
+
+    def near_miss(self, record: NearMiss) -> None:
+        if record not in self.near_misses[-NEAR_MISS_WINDOW:]:
+            self.near_misses.append(record)
 
 
 _STATE: contextvars.ContextVar[RunState | None] = contextvars.ContextVar("onnxforge_run_state", default=None)
@@ -107,7 +125,8 @@ def run_state(state: RunState) -> Iterator[RunState]:
 @dataclass(frozen=True)
 class ForgePass(ModulePass):
     """Base of onnxforge passes. Subclasses set ``name`` (``dialect-verb-object``), ``summary``
-    and ``accuracy``, and implement ``run`` (or use ``PatternPass``)."""
+    and ``accuracy``, declare their options as dataclass fields, and implement ``run`` (or use
+    ``PatternPass``)."""
 
     name: ClassVar[str]
     summary: ClassVar[str] = ""

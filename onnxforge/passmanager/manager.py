@@ -4,9 +4,9 @@ IR before/after chosen passes (or all, or only when a pass changed
 something), a dump directory with one numbered file per stage, pass timing,
 per-pattern statistics, ``--verify-each`` (onnxruntime after every pass, at
 the pass's accuracy class), opt-bisect (stop after N rewrites and say which
-was last), and a reproducer (the pipeline's input IR + the passes run so far)
-when a pass fails. A fixed-point pipeline repeats until no pass changes
-anything, and warns loudly if it does not converge.
+was last), and a reproducer (the pipeline's input IR and the exact pass
+specs run so far, options included) when a pass fails. A fixed-point stage
+repeats until no pass changes anything, and warns loudly if it does not converge.
 """
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ from typing import TextIO
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
+from onnxforge.dialects.context import make_context
 from onnxforge.errors import ForgeError
-from onnxforge.ir.context import make_context
+from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.text import print_ir
-from onnxforge.lowering import LoweringTarget
 from onnxforge.passmanager.base import ForgePass, RunState, run_state
-from onnxforge.passmanager.rewriting import count_ops, source_name
+from onnxforge.passmanager.rewriting import count_ops
 
 MAX_ITERATIONS = 8
-"""Fixed-point pipelines stop (with a warning) after this many sweeps."""
+"""Fixed-point stages stop (with a warning) after this many sweeps."""
 
 
 @dataclass
-class Instrumentation:
-    """What to show while a pipeline runs (the ``forgec`` flags of the same names)."""
+class RunOptions:
+    """What to show and check while a pipeline runs (the ``forgec`` flags of the same names)."""
 
     print_ir_before: frozenset[str] = frozenset()
     print_ir_after: frozenset[str] = frozenset()
@@ -50,8 +50,6 @@ class Instrumentation:
     verify_each: Callable[[ModuleOp, ForgePass], str | None] | None = None
     """Called after each pass; returns a problem description or None."""
     reproducer: Path | None = None
-    target: LoweringTarget | None = None
-    """What fused ops may lower to (``--target``/``--target-opset``); None: standard ops at the model's opset."""
     stream: TextIO = field(default_factory=lambda: sys.stderr)
 
 
@@ -86,30 +84,29 @@ class Stage:
 
 
 class PassManager:
-    """Runs stages of passes with the instrumentation; a plain pass list is one stage."""
+    """Runs stages of passes with the observability options."""
 
-    def __init__(self, passes: list[ForgePass], fixed_point: bool = False, spec: str = "",
-                 stages: list[Stage] | None = None) -> None:
-        self.stages = stages if stages is not None else [Stage(passes, fixed_point)]
+    def __init__(self, stages: list[Stage]) -> None:
+        self.stages = stages
         self.passes = [p for stage in self.stages for p in stage.passes]
-        self.spec = spec or ",".join(p.name for p in self.passes)
 
-    def run(self, module: ModuleOp, inst: Instrumentation | None = None) -> RunReport:
-        inst = inst or Instrumentation()
-        state = RunState(bisect_limit=inst.bisect_limit, target=inst.target)
-        records = {p.name: PassRecord(p.name) for p in self.passes}
-        original = module.clone() if inst.reproducer is not None else None
-        self._stage_count = 0
-        self._ran: list[str] = []
-        if inst.ir_dump_dir is not None:
-            inst.ir_dump_dir.mkdir(parents=True, exist_ok=True)
-            self._dump(inst, module, 0, "input")
+    @property
+    def spec(self) -> str:
+        """Every pass in order, written with its options: a pipeline string that replays the run's configuration."""
+        return ",".join(str(p.spec()) for p in self.passes)
+
+    def run(self, module: ModuleOp, options: RunOptions | None = None) -> RunReport:
+        options = options or RunOptions()
+        run = _Run(options, RunState(bisect_limit=options.bisect_limit), module)
+        run.records.update((p.name, PassRecord(p.name)) for p in self.passes)
+        if options.ir_dump_dir is not None:
+            options.ir_dump_dir.mkdir(parents=True, exist_ok=True)
+            run.dump(module, "input")
         iterations = 0
-        ctx = make_context()
-        with run_state(state):
+        with run_state(run.state):
             for stage in self.stages:
-                iterations = max(iterations, self._run_stage(stage, module, inst, state, records, ctx, original))
-        if self.passes and not (inst.verify_ir_each or inst.verify_each is not None):
+                iterations = max(iterations, run.stage(stage, module))
+        if self.passes and not (options.verify_ir_each or options.verify_each is not None):
             try:
                 module.verify()
             except Exception as err:
@@ -117,139 +114,149 @@ class PassManager:
                     f"the IR after passes {self.spec} does not verify: {str(err).strip().splitlines()[0]} "
                     "(rerun with --verify-ir-each to find the pass)"
                 ) from err
-        report = RunReport(records, state, iterations)
-        for warning in state.warnings:
-            print(f"forgec: warning: {warning}", file=inst.stream)
-        if inst.bisect_limit is not None:
+        report = RunReport(run.records, run.state, iterations)
+        for warning in run.state.warnings:
+            print(f"forgec: warning: {warning}", file=options.stream)
+        if options.bisect_limit is not None:
             print(
-                f"forgec: bisect: {state.rewrites} rewrite(s) performed (limit {inst.bisect_limit}); "
-                f"last: {state.last_rewrite or 'none'}",
-                file=inst.stream,
+                f"forgec: bisect: {run.state.rewrites} rewrite(s) performed (limit {options.bisect_limit}); "
+                f"last: {run.state.last_rewrite or 'none'}",
+                file=options.stream,
             )
-        if inst.time_passes:
-            self._print_timing(inst, report)
-        if inst.pass_statistics:
-            self._print_statistics(inst, report)
+        if options.time_passes:
+            _print_timing(options.stream, report)
+        if options.pass_statistics:
+            _print_statistics(options.stream, report)
         return report
 
-    def _run_stage(self, stage_def: Stage, module: ModuleOp, inst: Instrumentation, state: RunState,
-                   records: dict[str, PassRecord], ctx, original: ModuleOp | None) -> int:  # type: ignore[no-untyped-def]
-        """One stage's sweeps; returns how many it took."""
+
+class _Run:
+    """One pipeline run: the options, the state, the records, and what happens around each pass."""
+
+    def __init__(self, options: RunOptions, state: RunState, module: ModuleOp) -> None:
+        self.options = options
+        self.state = state
+        self.records: dict[str, PassRecord] = {}
+        self.ran: list[ForgePass] = []
+        self.dumps = 0
+        self.context = make_context()
+        self.original = module.clone() if options.reproducer is not None else None
+
+    def stage(self, stage: Stage, module: ModuleOp) -> int:
+        """One stage's sweeps; returns how many it took. A pass that found nothing is skipped until
+        another pass changes the IR."""
         last_change = 0  # position (in pass runs) of the latest run that changed the IR
         settled: dict[int, int] = {}  # pass index -> position of its latest run, if it changed nothing
-        position = 0
-        iterations = 0
-        for iterations in range(1, (MAX_ITERATIONS if stage_def.fixed_point else 1) + 1):
+        position = iterations = 0
+        for iterations in range(1, (MAX_ITERATIONS if stage.fixed_point else 1) + 1):  # noqa: B007  (returned)
             sweep_changed = False
-            for index, pass_ in enumerate(stage_def.passes):
+            for index, pass_ in enumerate(stage.passes):
                 position += 1
                 if settled.get(index, -1) > last_change:
-                    continue  # it found nothing to do, and nothing has changed since
-                self._stage_count += 1
-                stage = self._stage_count
-                record = records[pass_.name]
-                if pass_.name in inst.print_ir_before:
-                    self._show(inst, module, f"IR before {pass_.name}")
-                before_text = print_ir(module) if inst.print_ir_after_change else None
-                record.ops_before = count_ops(module) if inst.pass_statistics else 0
-                rewrites, state.changed = state.rewrites, False
-                self._ran.append(pass_.name)
-                start = time.perf_counter()
-                try:
-                    pass_.apply(ctx, module)
-                    if inst.verify_ir_each or inst.verify_each is not None:
-                        module.verify()
-                except Exception as err:
-                    self._fail(err, pass_, state, original, inst)
-                record.seconds += time.perf_counter() - start
-                record.runs += 1
-                changed = state.changed or state.rewrites > rewrites
-                if before_text is not None:
-                    changed = changed and print_ir(module) != before_text
-                record.changed += changed
+                    continue
+                changed = self.one_pass(pass_, module)
                 sweep_changed |= changed
                 if changed:
                     last_change = position
                     settled.pop(index, None)
                 else:
                     settled[index] = position
-                if inst.pass_statistics:
-                    record.ops_after = count_ops(module)
-                if inst.print_ir_after_all or pass_.name in inst.print_ir_after or (inst.print_ir_after_change and changed):
-                    self._show(inst, module, f"IR after {pass_.name}")
-                if inst.ir_dump_dir is not None:
-                    self._dump(inst, module, stage, pass_.name)
-                if inst.verify_each is not None:
-                    problem = inst.verify_each(module, pass_)
-                    if problem:
-                        raise ForgeError(
-                            f"--verify-each: pass {pass_.name} (class {int(pass_.accuracy)}) changed the outputs: {problem}; "
-                            f"last rewrite: {state.last_rewrite or 'none'} (narrow it with --bisect-limit={state.rewrites})"
-                        )
-            if not stage_def.fixed_point or not sweep_changed:
+            if not stage.fixed_point or not sweep_changed:
                 break
         else:
-            state.warnings.append(
+            self.state.warnings.append(
                 f"pipeline did not reach a fixed point in {MAX_ITERATIONS} sweeps; the result is correct but may "
                 "not be fully simplified (please report this model)"
             )
         return iterations
 
-    # --- failure -----------------------------------------------------------------
+    def one_pass(self, pass_: ForgePass, module: ModuleOp) -> bool:
+        """Run one pass with everything the options ask around it; returns whether it changed the IR."""
+        options, state = self.options, self.state
+        record = self.records.setdefault(pass_.name, PassRecord(pass_.name))
+        if pass_.name in options.print_ir_before:
+            self.show(module, f"IR before {pass_.name}")
+        before_text = print_ir(module) if options.print_ir_after_change else None
+        record.ops_before = count_ops(module) if options.pass_statistics else 0
+        rewrites, state.changed = state.rewrites, False
+        self.ran.append(pass_)
+        start = time.perf_counter()
+        try:
+            pass_.apply(self.context, module)
+            if options.verify_ir_each or options.verify_each is not None:
+                module.verify()
+        except Exception as err:
+            self.fail(err, pass_)
+        record.seconds += time.perf_counter() - start
+        record.runs += 1
+        changed = state.changed or state.rewrites > rewrites
+        if before_text is not None:
+            changed = changed and print_ir(module) != before_text
+        record.changed += changed
+        if options.pass_statistics:
+            record.ops_after = count_ops(module)
+        if options.print_ir_after_all or pass_.name in options.print_ir_after or (options.print_ir_after_change and changed):
+            self.show(module, f"IR after {pass_.name}")
+        if options.ir_dump_dir is not None:
+            self.dump(module, pass_.name)
+        if options.verify_each is not None and (problem := options.verify_each(module, pass_)):
+            raise ForgeError(
+                f"--verify-each: pass {pass_.name} (class {int(pass_.accuracy)}) changed the outputs: {problem}; "
+                f"last rewrite: {state.last_rewrite or 'none'} (narrow it with --bisect-limit={state.rewrites})"
+            )
+        return changed
 
-    def _fail(self, err: Exception, pass_: ForgePass, state: RunState, original: ModuleOp | None,
-              inst: Instrumentation) -> None:
+    def fail(self, err: Exception, pass_: ForgePass) -> None:
         if isinstance(err, ForgeError):
             raise err
         where = ""
         cause: BaseException = err
-        if state.failure is not None:
-            pattern, op, cause = state.failure
-            where = f" ({pattern}) on {op.name} (node {source_name(op)!r})"
+        if self.state.failure is not None:
+            pattern, op, cause = self.state.failure
+            where = f" ({pattern}) on {op.name} (node {name_or_kind(op)!r})"
         elif isinstance(err, (VerifyException, DiagnosticException)):
             where = " (the IR it produced does not verify)"
         message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         reproducer = ""
-        if original is not None and inst.reproducer is not None:
-            self._write_reproducer(inst.reproducer, original, ",".join(self._ran))
-            reproducer = f"; reproducer: {inst.reproducer}"
+        if self.original is not None and self.options.reproducer is not None:
+            _write_reproducer(self.options.reproducer, self.original, ",".join(str(p.spec()) for p in self.ran))
+            reproducer = f"; reproducer: {self.options.reproducer}"
         raise ForgeError(f"pass {pass_.name} failed{where}: {type(cause).__name__}: {message}{reproducer}") from err
 
-    @staticmethod
-    def _write_reproducer(path: Path, original: ModuleOp, passes: str) -> None:
-        text = print_ir(original, weights=True)
-        header = f"// onnxforge reproducer: forgec {path.name} --passes={passes} --emit=ir\n"
-        try:
-            path.write_text(header + text)
-        except OSError:
-            pass
+    def show(self, module: ModuleOp, title: str) -> None:
+        self.options.stream.write(f"// -----// {title} //----- //\n")
+        self.options.stream.write(print_ir(module, weights=self.options.print_weights))
 
-    # --- output ------------------------------------------------------------------
+    def dump(self, module: ModuleOp, label: str) -> None:
+        assert self.options.ir_dump_dir is not None
+        path = self.options.ir_dump_dir / f"{self.dumps:02d}-{label}.mlir"
+        path.write_text(print_ir(module, weights=self.options.print_weights))
+        self.dumps += 1
 
-    @staticmethod
-    def _show(inst: Instrumentation, module: ModuleOp, title: str) -> None:
-        inst.stream.write(f"// -----// {title} //----- //\n")
-        inst.stream.write(print_ir(module, weights=inst.print_weights))
 
-    @staticmethod
-    def _dump(inst: Instrumentation, module: ModuleOp, stage: int, label: str) -> None:
-        assert inst.ir_dump_dir is not None
-        (inst.ir_dump_dir / f"{stage:02d}-{label}.mlir").write_text(print_ir(module, weights=inst.print_weights))
+def _write_reproducer(path: Path, original: ModuleOp, passes: str) -> None:
+    """The pipeline's input IR, headed by the command that replays the failing run (every pass with its options)."""
+    text = print_ir(original, weights=True)
+    header = f"// onnxforge reproducer: forgec {path.name} --passes='{passes}' --emit=ir\n"
+    try:
+        path.write_text(header + text)
+    except OSError:
+        pass
 
-    @staticmethod
-    def _print_timing(inst: Instrumentation, report: RunReport) -> None:
-        total = sum(r.seconds for r in report.records.values()) or 1e-9
-        inst.stream.write("===-- pass execution timing --===\n")
-        inst.stream.write(f"  {'seconds':>9}  {'%':>5}  {'runs':>4}  pass\n")
-        for record in sorted(report.records.values(), key=lambda r: -r.seconds):
-            inst.stream.write(f"  {record.seconds:9.4f}  {100 * record.seconds / total:5.1f}  {record.runs:4d}  {record.name}\n")
-        inst.stream.write(f"  {total:9.4f}  100.0        total ({report.iterations} sweep(s))\n")
 
-    @staticmethod
-    def _print_statistics(inst: Instrumentation, report: RunReport) -> None:
-        inst.stream.write("===-- pass statistics --===\n")
-        for record in report.records.values():
-            inst.stream.write(f"  {record.name}: ops {record.ops_before} -> {record.ops_after}, changed in {record.changed}/{record.runs} run(s)\n")
-            for key, count in sorted(report.state.statistics.items()):
-                if key.startswith(record.name + "/"):
-                    inst.stream.write(f"    {count:6d}  {key.split('/', 1)[1]}\n")
+def _print_timing(stream: TextIO, report: RunReport) -> None:
+    total = sum(r.seconds for r in report.records.values()) or 1e-9
+    stream.write("===-- pass execution timing --===\n")
+    stream.write(f"  {'seconds':>9}  {'%':>5}  {'runs':>4}  pass\n")
+    for record in sorted(report.records.values(), key=lambda r: -r.seconds):
+        stream.write(f"  {record.seconds:9.4f}  {100 * record.seconds / total:5.1f}  {record.runs:4d}  {record.name}\n")
+    stream.write(f"  {total:9.4f}  100.0        total ({report.iterations} sweep(s))\n")
+
+
+def _print_statistics(stream: TextIO, report: RunReport) -> None:
+    stream.write("===-- pass statistics --===\n")
+    for record in report.records.values():
+        stream.write(f"  {record.name}: ops {record.ops_before} -> {record.ops_after}, changed in {record.changed}/{record.runs} run(s)\n")
+        for key, count in sorted(report.state.statistics.items()):
+            if key.startswith(record.name + "/"):
+                stream.write(f"    {count:6d}  {key.split('/', 1)[1]}\n")

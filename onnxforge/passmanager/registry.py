@@ -1,16 +1,14 @@
-"""Which passes exist: the built-in ones (one module each in ``onnxforge.transforms``) and plugins.
+"""Passes from outside the package: plugin files and installed plugin packages.
 
 A plugin is a Python file (``forgec --load-pass-plugin=mypass.py``) or an
 installed package exposing an ``onnxforge.passes`` entry point; either defines
-``ForgePass`` subclasses decorated with ``@register``. Built-in modules are
-imported on first use, so start-up stays cheap.
+``ForgePass`` subclasses decorated with ``@register``. The built-in passes are
+not registered here: ``onnxforge.passes`` names them, and looks plugins up here.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
-import pkgutil
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,37 +16,32 @@ from pathlib import Path
 from onnxforge.errors import ForgeError
 from onnxforge.passmanager.base import ForgePass
 
-_PASSES: dict[str, type[ForgePass]] = {}
-_PLUGINS: dict[Path, list[str]] = {}
+PLUGINS: dict[str, type[ForgePass]] = {}
+"""Pass name → class, for every registered plugin pass."""
+_FILES: dict[Path, list[str]] = {}
 """Plugin files already loaded (resolved path → the passes they registered)."""
-_LOADED_BUILTINS = False
-_NOT_PASS_MODULES = {"pipelines"}
+_ENTRY_POINTS_LOADED = False
 
 
 def register(cls: type[ForgePass]) -> type[ForgePass]:
-    """Class decorator: make a pass available by its ``name`` (to pipelines, forgec, xdsl-opt)."""
+    """Class decorator: make a plugin pass available by its ``name`` (to pipelines, forgec, xdsl-opt)."""
     name = getattr(cls, "name", None)
     if not isinstance(name, str) or not name or name != name.lower() or " " in name:
         raise ForgeError(f"pass class {cls.__name__} needs a kebab-case `name`")
-    existing = _PASSES.get(name)
+    existing = PLUGINS.get(name)
     if existing is not None and existing.__qualname__ != cls.__qualname__:
         raise ForgeError(f"two passes are named {name!r}: {existing.__module__} and {cls.__module__}")
-    _PASSES[name] = cls
+    PLUGINS[name] = cls
     return cls
 
 
-def _load_builtins() -> None:
-    global _LOADED_BUILTINS
-    if _LOADED_BUILTINS:
-        return
-    _LOADED_BUILTINS = True
-    import onnxforge.transforms as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name not in _NOT_PASS_MODULES and not module.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{module.name}")
-    for entry in entry_points(group="onnxforge.passes"):
-        entry.load()
+def load_entry_points() -> None:
+    """Import the installed plugin packages (once)."""
+    global _ENTRY_POINTS_LOADED
+    if not _ENTRY_POINTS_LOADED:
+        _ENTRY_POINTS_LOADED = True
+        for entry in entry_points(group="onnxforge.passes"):
+            entry.load()
 
 
 def load_plugin(path: str | Path) -> list[str]:
@@ -56,9 +49,9 @@ def load_plugin(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise ForgeError(f"{path}: no such pass plugin file")
-    if path.resolve() in _PLUGINS:
-        return _PLUGINS[path.resolve()]
-    before = set(_PASSES)
+    if path.resolve() in _FILES:
+        return _FILES[path.resolve()]
+    before = set(PLUGINS)
     spec = importlib.util.spec_from_file_location(f"onnxforge_plugin_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ForgeError(f"{path}: not a Python module")
@@ -70,20 +63,8 @@ def load_plugin(path: str | Path) -> list[str]:
         raise
     except Exception as err:
         raise ForgeError(f"{path}: the pass plugin failed to load: {type(err).__name__}: {err}") from None
-    added = sorted(set(_PASSES) - before)
+    added = sorted(set(PLUGINS) - before)
     if not added:
         raise ForgeError(f"{path}: the plugin registered no pass (decorate ForgePass subclasses with @register)")
-    _PLUGINS[path.resolve()] = added
+    _FILES[path.resolve()] = added
     return added
-
-
-def all_passes() -> dict[str, type[ForgePass]]:
-    _load_builtins()
-    return dict(sorted(_PASSES.items()))
-
-
-def get_pass(name: str) -> type[ForgePass]:
-    passes = all_passes()
-    if name not in passes:
-        raise ForgeError(f"unknown pass {name!r} (forgec --list-passes shows them)")
-    return passes[name]

@@ -27,7 +27,7 @@ its inverse. The exporters differ in the details, all matched here:
 Shapes are read from the IR types (filled by ``onnx-infer-shapes``), never assumed: a head split
 is proven by a Reshape whose input ``[B, T, N]`` and output ``[B, T, H, D]`` agree on ``B``, ``T``
 and ``N = H·D``, which makes it the split of the last dim whatever shape operand computed it.
-A check that fails raises ``Mismatch`` with the reason for the near-miss report.
+A check that fails calls ``fail`` with the reason for the near-miss report.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from xdsl.ir import Operation, SSAValue
 
-from onnxforge.dialects.nn import RotaryEmbeddingOp
+from onnxforge.dialects.nn import FLOAT_ELEMS, RotaryEmbeddingOp
 from onnxforge.dialects.onnx.generated import (
     AddOp,
     DivOp,
@@ -46,22 +46,29 @@ from onnxforge.dialects.onnx.generated import (
     IsNaNOp,
     MatMulOp,
     MulOp,
-    ReshapeOp,
-    ReshapeV5Op,
-    SplitOp,
-    SplitV13Op,
+    ReshapeFamily,
+    SplitFamily,
     TransposeOp,
     TriluOp,
-    UnsqueezeOp,
-    UnsqueezeV1Op,
+    UnsqueezeFamily,
     WhereOp,
 )
+from onnxforge.dialects.onnx.queries import (
+    axes_of,
+    constant_of,
+    dims_of,
+    elem_of,
+    int_constant,
+    int_prop,
+    ints_prop,
+    is_absent,
+    reshape_shape,
+    scalar,
+)
 from onnxforge.ir.types import Dim
-from onnxforge.transforms._common import constant_of, dims_of, elem_of, int_constant, int_prop, ints_prop, is_absent
-from onnxforge.transforms._matching import FLOAT_ELEMS, other_operand, producer, scalar
+from onnxforge.passmanager import Mismatch, fail
+from onnxforge.transforms.matching import other_operand, producer
 
-RESHAPES = (ReshapeOp, ReshapeV5Op)
-SPLITS = (SplitOp, SplitV13Op)
 SPLIT_PERM = (0, 2, 1, 3)
 """[B, T, H, D] → [B, H, T, D] (and back)."""
 SPLIT_T_PERM = (0, 2, 3, 1)
@@ -69,10 +76,6 @@ SPLIT_T_PERM = (0, 2, 3, 1)
 SWAP_LAST = (0, 1, 3, 2)
 FIRST_OPSET_SOFTMAX_LAST_AXIS = 13
 """Softmax's default axis is -1 from opset 13 on (1 before, over the flattened trailing dims)."""
-
-
-class Mismatch(Exception):
-    """The candidate is not an attention block this pass can prove; the message says why."""
 
 
 @dataclass
@@ -177,12 +180,10 @@ def _scaled_input(value: SSAValue) -> tuple[SSAValue, float, Operation] | None:
 
 
 def _unsqueeze_axes(op: Operation) -> list[int] | None:
-    if isinstance(op, UnsqueezeV1Op):
-        axes = ints_prop(op, "axes")
-        return None if axes is None else list(axes)
-    if isinstance(op, UnsqueezeOp):
-        return int_constant(op.operands[1])
-    return None
+    if not isinstance(op, UnsqueezeFamily):
+        return None
+    axes = axes_of(op)
+    return None if axes is None else list(axes)
 
 
 # --- the q, k, v paths ---------------------------------------------------------------------------
@@ -192,19 +193,19 @@ def split_heads(value: SSAValue, perm: tuple[int, ...], scaled: bool) -> Heads:
     """``Transpose(Reshape(x3, [B, T, H, D]), perm)``, with scalar factors on ``x3`` folded in when ``scaled``."""
     transpose = producer(value, TransposeOp)
     if transpose is None or _perm(transpose) != perm:
-        raise Mismatch(f"{_describe(value)} is not a head split Transpose(Reshape(x), perm={list(perm)})")
-    reshape = producer(transpose.operands[0], *RESHAPES)
+        fail(f"{_describe(value)} is not a head split Transpose(Reshape(x), perm={list(perm)})")
+    reshape = producer(transpose.operands[0], ReshapeFamily)
     if reshape is None:
-        raise Mismatch(f"the head-split Transpose reads {_describe(transpose.operands[0])}, not a Reshape")
+        fail(f"the head-split Transpose reads {_describe(transpose.operands[0])}, not a Reshape")
     x3 = reshape.operands[0]
     src, dst = dims_of(x3), dims_of(reshape.results[0])
     if src is None or dst is None or len(src) != 3 or len(dst) != 4:
-        raise Mismatch(f"head split: Reshape {_shape(x3)} → {_shape(reshape.results[0])} "
+        fail(f"head split: Reshape {_shape(x3)} → {_shape(reshape.results[0])} "
                        "is not [B, T, N] → [B, T, H, D]")
     heads, size = dst[2], dst[3]
     if not (_same(src[0], dst[0]) and _same(src[1], dst[1]) and isinstance(heads, int) and isinstance(size, int)
             and src[2] == heads * size):
-        raise Mismatch(f"head split: Reshape {_shape(x3)} → {_shape(reshape.results[0])} "
+        fail(f"head split: Reshape {_shape(x3)} → {_shape(reshape.results[0])} "
                        "does not split the last dim into [H, D]")
     found = Heads(x3, heads, size, [transpose, reshape])
     while scaled and (step := _scaled_input(found.x3)) is not None:
@@ -228,21 +229,21 @@ def heads_bhtd(value: SSAValue, scaled: bool) -> Heads:
         inner = heads_bhtd(op.input, scaled)
         heads = int_prop(op, "num_heads", 0)
         if inner.rotary is not None or inner.group != 1 or heads not in (0, inner.heads):
-            raise Mismatch("rotary embedding over a value that is not a plain head split")
+            fail("rotary embedding over a value that is not a plain head split")
         if not is_absent(op.position_ids):
-            raise Mismatch("rotary embedding with position ids (only the [B, S, rotary_dim/2] cache form moves to 3-D)")
+            fail("rotary embedding with position ids (only the [B, S, rotary_dim/2] cache form moves to 3-D)")
         inner.rotary = op
         inner.ops.append(op)
         return inner
-    if isinstance(op, RESHAPES):
+    if isinstance(op, ReshapeFamily):
         inner = repeated_heads(op.operands[0], scaled)
         dims = dims_of(value)
         want = inner.dims4()
         if dims is None or len(dims) != 4 or not _known(*want) or tuple(dims) != want:
-            raise Mismatch(f"repeat_kv: Reshape to {_shape(value)} does not merge [B, H, g, T, D] into [B, H·g, T, D]")
+            fail(f"repeat_kv: Reshape to {_shape(value)} does not merge [B, H, g, T, D] into [B, H·g, T, D]")
         inner.ops.append(op)
         return inner
-    raise Mismatch(_rotary_hint(value) or f"{_describe(value)} is not a head split [B, H, T, D]")
+    fail(_rotary_hint(value) or f"{_describe(value)} is not a head split [B, H, T, D]")
 
 
 def repeated_heads(value: SSAValue, scaled: bool) -> Heads:
@@ -250,16 +251,16 @@ def repeated_heads(value: SSAValue, scaled: bool) -> Heads:
     expand = producer(value, ExpandOp)
     unsqueeze = expand.operands[0].owner if expand is not None else None
     if expand is None or not isinstance(unsqueeze, Operation) or _unsqueeze_axes(unsqueeze) != [2]:
-        raise Mismatch(f"{_describe(value)} is not repeat_kv's Expand(Unsqueeze(k, axes=[2]))")
+        fail(f"{_describe(value)} is not repeat_kv's Expand(Unsqueeze(k, axes=[2]))")
     inner = heads_bhtd(unsqueeze.operands[0], scaled)
     if inner.group != 1:
-        raise Mismatch("repeat_kv applied twice")
+        fail("repeat_kv applied twice")
     batch, heads, length, size = inner.dims4()
     dims = dims_of(value)
     if dims is None or len(dims) != 5 or not isinstance(dims[2], int) or dims[2] < 1:
-        raise Mismatch(f"repeat_kv: Expand result {_shape(value)} is not [B, H, g, T, D] with a static g")
+        fail(f"repeat_kv: Expand result {_shape(value)} is not [B, H, g, T, D] with a static g")
     if not (_same(dims[0], batch) and dims[1] == heads and _same(dims[3], length) and dims[4] == size):
-        raise Mismatch(f"repeat_kv: Expand result {_shape(value)} does not repeat [B, H, T, D] = {list(inner.dims4())}")
+        fail(f"repeat_kv: Expand result {_shape(value)} does not repeat [B, H, T, D] = {list(inner.dims4())}")
     inner.group = dims[2]
     inner.ops += [expand, unsqueeze]
     return inner
@@ -280,9 +281,9 @@ def keys_bhdt(value: SSAValue) -> Heads:
         inner = heads_bhtd(op.operands[0], True)
         inner.ops.append(op)
         return inner
-    if isinstance(op, RESHAPES):
+    if isinstance(op, ReshapeFamily):
         return _unflattened_keys(op)
-    raise Mismatch(_rotary_hint(value) or f"the key operand {_describe(value)} is not kᵀ of a head split")
+    fail(_rotary_hint(value) or f"the key operand {_describe(value)} is not kᵀ of a head split")
 
 
 def _unflattened_keys(unflatten: Operation) -> Heads:
@@ -290,19 +291,19 @@ def _unflattened_keys(unflatten: Operation) -> Heads:
     for ``k = [B, H, T, D]`` (or its 5-D repeat ``[B, h, g, T, D]``): the Reshapes only merge and
     split the leading dims, around a swap of the last two."""
     transpose = producer(unflatten.operands[0], TransposeOp)
-    flatten = producer(transpose.operands[0], *RESHAPES) if transpose is not None else None
+    flatten = producer(transpose.operands[0], ReshapeFamily) if transpose is not None else None
     if transpose is None or flatten is None or _perm(transpose) != (0, 2, 1):
-        raise Mismatch("kᵀ: Reshape is not SDPA's Reshape(Transpose(Reshape(k, [N, T, D]), [0, 2, 1]))")
+        fail("kᵀ: Reshape is not SDPA's Reshape(Transpose(Reshape(k, [N, T, D]), [0, 2, 1]))")
     source = flatten.operands[0]
     dims = dims_of(source)
     inner = repeated_heads(source, True) if dims is not None and len(dims) == 5 else heads_bhtd(source, True)
     batch, heads, length, size = inner.dims4()
     flat, out = dims_of(flatten.results[0]), dims_of(unflatten.results[0])
     if flat is None or len(flat) != 3 or not (_same(flat[1], length) and flat[2] == size):
-        raise Mismatch(f"kᵀ: flatten to {_shape(flatten.results[0])} does not keep [T, D] = [{length}, {size}]")
+        fail(f"kᵀ: flatten to {_shape(flatten.results[0])} does not keep [T, D] = [{length}, {size}]")
     if out is None or tuple(out) != (batch, heads, size, length):
         want = [batch, heads, size, length]
-        raise Mismatch(f"kᵀ: unflatten to {_shape(unflatten.results[0])} is not [B, H, D, T] = {want}")
+        fail(f"kᵀ: unflatten to {_shape(unflatten.results[0])} is not [B, H, D, T] = {want}")
     inner.ops += [unflatten, transpose, flatten]
     return inner
 
@@ -326,7 +327,7 @@ def scores_chain(value: SSAValue) -> tuple[Operation, float, list[Operation]]:
         ops.append(op)
     matmul = producer(value, MatMulOp)
     if matmul is None:
-        raise Mismatch(f"the scores ({_describe(value)}) are not q·kᵀ times constants (plus a mask)")
+        fail(f"the scores ({_describe(value)}) are not q·kᵀ times constants (plus a mask)")
     return matmul, factor, ops
 
 
@@ -343,7 +344,7 @@ def split_scores_and_mask(value: SSAValue) -> tuple[SSAValue, SSAValue | None, l
             reasons.append((not isinstance(scores.owner, (MatMulOp, MulOp, DivOp)), str(err)))
             continue
         return scores, mask, [add]
-    raise Mismatch(min(reasons)[1])  # the reason about the operand that looks like scores
+    fail(min(reasons)[1])  # the reason about the operand that looks like scores
 
 
 def provably_zero(value: SSAValue) -> bool:
@@ -424,7 +425,7 @@ def nan_guard(softmax: Operation) -> Operation | None:
 
 def packed_split(query: SSAValue, key: SSAValue, value: SSAValue) -> Operation | None:
     """The Split of one ``[B, S, (Hq + 2·Hkv)·D]`` tensor along its last dim whose outputs 0, 1, 2 are q, k, v."""
-    split = producer(query, *SPLITS)
+    split = producer(query, SplitFamily)
     if split is None or len(split.results) != 3 or list(split.results) != [query, key, value]:
         return None
     dims = dims_of(split.operands[0])
@@ -442,13 +443,13 @@ def packed_split(query: SSAValue, key: SSAValue, value: SSAValue) -> Operation |
 def match_attention(softmax: Operation, opset: int) -> Match:
     """The attention block around ``softmax``, with every fact the fused op needs proven."""
     if not softmax_is_last_axis(softmax, opset):
-        raise Mismatch("the softmax is not over the last axis")
+        fail("the softmax is not over the last axis")
     guard = nan_guard(softmax)
     probs = guard.results[0] if guard is not None else softmax.results[0]
     users = [use.operation for use in probs.uses]
     context = users[0] if len(users) == 1 else None
     if not isinstance(context, MatMulOp) or context.operands[0] != probs:
-        raise Mismatch("the attention probabilities are not read by exactly one MatMul with v "
+        fail("the attention probabilities are not read by exactly one MatMul with v "
                        "(also used elsewhere, e.g. output_attentions?)")
     value = heads_bhtd(context.operands[1], scaled=False)
     scores, mask, mask_ops = split_scores_and_mask(softmax.operands[0])
@@ -460,9 +461,9 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     is_causal = False
     if mask is not None:
         if elem_of(mask) != elem_of(query.x3):
-            raise Mismatch("the mask's element type is not the scores'")
+            fail("the mask's element type is not the scores'")
         if not mask_broadcasts(mask, score_dims):
-            raise Mismatch(f"the mask {_shape(mask)} does not broadcast to the scores {list(score_dims)} "
+            fail(f"the mask {_shape(mask)} does not broadcast to the scores {list(score_dims)} "
                            "without enlarging them")
         if provably_zero(mask):
             mask = None
@@ -485,22 +486,22 @@ def match_attention(softmax: Operation, opset: int) -> Match:
 def _check_heads(query: Heads, key: Heads, value: Heads) -> None:
     """q, k, v agree: one head size, KV heads repeated to the query heads, the same batch, k and v the same length."""
     if query.group != 1:
-        raise Mismatch("the query is repeated like a KV head")
+        fail("the query is repeated like a KV head")
     if value.rotary is not None:
-        raise Mismatch("the value is rotated")
+        fail("the value is rotated")
     if not (query.head_size == key.head_size == value.head_size):
-        raise Mismatch(f"head sizes differ (q {query.head_size}, k {key.head_size}, v {value.head_size})")
+        fail(f"head sizes differ (q {query.head_size}, k {key.head_size}, v {value.head_size})")
     if key.heads != value.heads or key.group != value.group:
-        raise Mismatch(f"k and v differ in heads ({key.heads}×{key.group} vs {value.heads}×{value.group})")
+        fail(f"k and v differ in heads ({key.heads}×{key.group} vs {value.heads}×{value.group})")
     if key.heads * key.group != query.heads:
-        raise Mismatch(f"{key.heads} KV heads repeated {key.group}× do not serve {query.heads} query heads")
+        fail(f"{key.heads} KV heads repeated {key.group}× do not serve {query.heads} query heads")
     if not (_same(query.batch, key.batch) and _same(key.batch, value.batch)):
-        raise Mismatch(f"q, k, v batch dims differ or are unknown ({query.batch}, {key.batch}, {value.batch})")
+        fail(f"q, k, v batch dims differ or are unknown ({query.batch}, {key.batch}, {value.batch})")
     if not (_same(key.length, value.length) and query.length is not None):
-        raise Mismatch(f"k and v lengths differ or are unknown ({key.length}, {value.length})")
+        fail(f"k and v lengths differ or are unknown ({key.length}, {value.length})")
     elems = {elem_of(h.x3) for h in (query, key, value)}
     if len(elems) != 1 or not elems <= FLOAT_ELEMS:
-        raise Mismatch("q, k, v are not float tensors of one element type")
+        fail("q, k, v are not float tensors of one element type")
 
 
 def merged_output(context: Operation, query: Heads) -> tuple[SSAValue, list[Operation]]:
@@ -515,23 +516,23 @@ def merged_output(context: Operation, query: Heads) -> tuple[SSAValue, list[Oper
     skipped: list[Operation] = []
     users = [use.operation for use in context.results[0].uses]
     transpose = users[0] if len(users) == 1 else None
-    if isinstance(transpose, RESHAPES) and _is_identity_reshape(transpose):
+    if isinstance(transpose, ReshapeFamily) and _is_identity_reshape(transpose):
         skipped.append(transpose)  # TorchScript's SDPA reshapes p·v to its own shape first
         users = [use.operation for use in transpose.results[0].uses]
         transpose = users[0] if len(users) == 1 else None
     if not isinstance(transpose, TransposeOp) or _perm(transpose) != SPLIT_PERM:
-        raise Mismatch("the context p·v is not merged by one Transpose(perm=[0, 2, 1, 3])")
+        fail("the context p·v is not merged by one Transpose(perm=[0, 2, 1, 3])")
     users = [use.operation for use in transpose.results[0].uses]
     reshape = users[0] if len(users) == 1 else None
-    if not isinstance(reshape, RESHAPES) or reshape.operands[0] != transpose.results[0]:
-        raise Mismatch("the merged heads are not read by exactly one Reshape")
+    if not isinstance(reshape, ReshapeFamily) or reshape.operands[0] != transpose.results[0]:
+        fail("the merged heads are not read by exactly one Reshape")
     merged = (query.batch, query.length, query.heads * query.head_size)
     if tuple(dims_of(reshape.results[0]) or ()) == merged:
         return reshape.results[0], [*skipped, transpose, reshape]
-    shape = int_constant(reshape.operands[1])
+    shape = reshape_shape(reshape)
     keeps_order = int_prop(reshape, "allowzero", 0) == 1 or (shape is not None and 0 not in shape[2:])
     if not keeps_order:
-        raise Mismatch(f"the merge Reshape to {_shape(reshape.results[0])} may copy the head dim (a 0 past dim 1)")
+        fail(f"the merge Reshape to {_shape(reshape.results[0])} may copy the head dim (a 0 past dim 1)")
     return transpose.results[0], [*skipped, transpose]
 
 

@@ -24,10 +24,10 @@ import onnx
 from onnx import TensorProto, helper
 from xdsl.ir import Operation
 
-from onnxforge.dialects.onnx.attributes import attr_to_proto
 from onnxforge.dialects.onnx.base import OnnxOp, RefAttr
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import NoneType
+from onnxforge.onnxio.proto import attr_to_proto
 
 Arrays = list[np.ndarray | None]
 """One array per operand; None for an absent optional input."""

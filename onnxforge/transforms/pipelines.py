@@ -1,6 +1,10 @@
-"""Named pipelines are data: a name maps to a pass list in xDSL's syntax (``a,b{opt=v}``).
+"""Named pipelines are data: a name maps to stages, each a pass list in xDSL's syntax (``a,b{opt=v}``).
 
-A fixed-point pipeline repeats its passes until none changes anything.
+A fixed-point stage repeats its passes until none changes anything. ``auto``
+(forgec's default) is not a list of its own: ``choose`` reads the graph's
+architecture fingerprint (``onnxforge.analysis.fingerprint``) and names the
+pipeline to run. Passes are written without a ``target``: the driver fills in
+the one the user asked for (``forgec --target``), unless a stage fixes it.
 """
 
 from __future__ import annotations
@@ -8,13 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.utils.arg_spec import parse_pipeline
-from xdsl.utils.exceptions import ArgSpecParseError
 
+from onnxforge.analysis.fingerprint import choose_pipelines, fingerprint
 from onnxforge.errors import ForgeError
-from onnxforge.passmanager.base import ForgePass
-from onnxforge.passmanager.manager import PassManager, Stage
-from onnxforge.passmanager.registry import get_pass
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Pipeline:
 
     @property
     def passes(self) -> str:
-        """Every pass of the pipeline in order (what --verify uses to take the worst accuracy class)."""
+        """Every pass of the pipeline in order."""
         return ",".join(spec for spec, _ in self.stages if spec)
 
     @property
@@ -35,9 +35,8 @@ class Pipeline:
 
 
 CLEANUP = (
-    "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,"
-    "onnx-eliminate-identities,onnx-merge-constants,onnx-cse,onnx-compose-transposes,onnx-merge-reshapes,"
-    "onnx-fold-casts,onnx-normalize-conv-padding,onnx-eliminate-dead"
+    "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,onnx-canonicalize,"
+    "onnx-merge-constants,onnx-cse,onnx-eliminate-dead"
 )
 TRANSFORMER_FUSIONS = (
     "onnx-infer-shapes,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,nn-fuse-rotary-embedding,nn-fuse-attention,"
@@ -51,11 +50,12 @@ HYBRID_FUSIONS = (
     "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-fuse-conv-activation,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,"
     "nn-fuse-rotary-embedding,nn-fuse-attention,nn-fuse-qkv,nn-fuse-linear"
 )
+PORTABLE_FUSIONS = "onnx-infer-shapes,nn-fuse-layer-norm{target=portable},nn-fuse-gelu{target=portable}"
 
 
-def _fusing(fusions: str) -> tuple[tuple[str, bool], ...]:
+def _fusing(fusions: str, lower: str = "nn-lower") -> tuple[tuple[str, bool], ...]:
     """cleanup to a fixed point → the fusions once, in order → lowering by target → cleanup again."""
-    return ((CLEANUP, True), (fusions, False), ("nn-lower", False), (CLEANUP, True))
+    return ((CLEANUP, True), (fusions, False), (lower, False), (CLEANUP, True))
 
 
 PIPELINES: dict[str, Pipeline] = {
@@ -65,29 +65,10 @@ PIPELINES: dict[str, Pipeline] = {
                             "cleanup, then LayerNorm/RMSNorm/GELU/rotary/attention/QKV/linear fusions, lowered by --target"),
     "vision": Pipeline(_fusing(VISION_FUSIONS), "cleanup, then Conv+BN, Conv+activation and linear fusions, lowered by --target"),
     "hybrid": Pipeline(_fusing(HYBRID_FUSIONS), "vision and transformer fusions together (conv + attention models)"),
-    "portable": Pipeline(((CLEANUP, True), ("onnx-infer-shapes,nn-fuse-layer-norm,nn-fuse-gelu", False), ("nn-lower", False), (CLEANUP, True)),
-                         "cleanup, and LayerNorm/GELU decomposed into basic ops for converters without them (use --target=portable)"),
+    "portable": Pipeline(_fusing(PORTABLE_FUSIONS, "nn-lower{target=portable}"),
+                         "cleanup, and LayerNorm/GELU decomposed into basic ops for converters without them"),
     "auto": Pipeline((), "fingerprint the graph and run vision, transformer, hybrid or cleanup (forgec's default)"),
 }
-
-
-def parse_passes(spec: str) -> list[ForgePass]:
-    """Pass instances for a pass list such as ``onnx-eliminate-dead,onnx-fold-constants{max-bytes=1024}``."""
-    if not spec.strip():
-        return []
-    try:
-        specs = list(parse_pipeline(spec))
-    except (ValueError, ArgSpecParseError) as err:  # ArgSpecParseError is a BaseException in xDSL 0.74
-        detail = " ".join(line.strip() for line in str(err).splitlines()[-1:])
-        raise ForgeError(f"cannot parse pass list {spec!r}: {detail}") from None
-    passes = []
-    for item in specs:
-        cls = get_pass(item.name)
-        try:
-            passes.append(cls.from_pass_spec(item))
-        except Exception as err:
-            raise ForgeError(f"pass {item.name}: bad options: {err}") from None
-    return passes
 
 
 def resolve(pipeline: str) -> Pipeline:
@@ -98,27 +79,7 @@ def resolve(pipeline: str) -> Pipeline:
 
 def choose(module: ModuleOp) -> str:
     """The pipeline ``auto`` runs on this module: from its architecture fingerprint."""
-    from onnxforge.instruments.fingerprint import choose_pipelines, fingerprint
-
     picked = choose_pipelines(fingerprint(module))
     if set(picked) == {"vision", "transformer"}:
         return "hybrid"
     return picked[0] if picked else "cleanup"
-
-
-def pass_manager(pipeline: str | None = "none", passes: str | None = None, module: ModuleOp | None = None) -> PassManager:
-    """The pass manager for a named pipeline, or for an explicit pass list (which wins).
-
-    ``auto`` needs the module to choose; without one it is only checked for existence.
-    """
-    if passes is not None:
-        return PassManager([], spec=passes, stages=[Stage(parse_passes(passes), False, "passes")])
-    name = pipeline or "none"
-    resolve(name)
-    if name == "auto":
-        if module is None:
-            return PassManager([], spec="auto")
-        name = choose(module)
-    named = resolve(name)
-    stages = [Stage(parse_passes(spec), fixed, name) for spec, fixed in named.stages if spec.strip()]
-    return PassManager([], spec=named.passes, stages=stages)

@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
+from paths import FIXTURES
 
 from onnxforge.cli.calibrate import main
 from onnxforge.cost.fit import Evaluator, Sample, fit, leave_one_family_out, rating, score
 from onnxforge.cost.hardware import load_target
 from onnxforge.cost.model import Kernel, estimate
 from onnxforge.cost.validate import read_measurements, validate
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def _kernel(op_class: str, flops: float, nbytes: float, index: int) -> Kernel:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from paths import FIXTURES
 
 from onnxforge.cli.forgec import main as forgec
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 RESNET18 = str(FIXTURES / "cost" / "resnet18.onnx")
 BERT = str(FIXTURES / "bert_ts.onnx")
 

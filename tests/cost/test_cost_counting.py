@@ -7,16 +7,15 @@ weightless fixtures of ``tools/make_cost_fixtures.py`` (TorchScript, opset 17).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
+from paths import FIXTURES
 
 from onnxforge.compiler import load_model, to_ir
 from onnxforge.cost.model import Kernel, analyze, kernels
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "cost"
+COST_FIXTURES = FIXTURES / "cost"
 F = TensorProto.FLOAT
 
 PUBLISHED_GMACS = {"resnet18": 1.814, "resnet50": 4.089, "mobilenet_v2": 0.301, "vgg16": 15.47, "vit_b_16": 17.564}
@@ -24,7 +23,7 @@ PUBLISHED_GMACS = {"resnet18": 1.814, "resnet50": 4.089, "mobilenet_v2": 0.301, 
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]
-    return to_ir(load_model(FIXTURES / f"{name}.onnx"))
+    return to_ir(load_model(COST_FIXTURES / f"{name}.onnx"))
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_GMACS))
@@ -121,7 +120,7 @@ def test_views_shape_arithmetic_and_constant_folding_launch_nothing() -> None:
 
 
 def test_symbolic_dims_are_bound_and_reported() -> None:
-    module = to_ir(load_model(FIXTURES.parent / "bert_ts.onnx"))
+    module = to_ir(load_model(FIXTURES / "bert_ts.onnx"))
     default = analyze(module, execution="fused")
     assert default.dims == {"batch": 1, "sequence": 128} and default.assumed == default.dims
     bound = analyze(module, {"batch": 2, "sequence": 64}, execution="fused")

@@ -10,17 +10,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from paths import FIXTURES
 from xdsl.parser import Parser
 
-from onnxforge.compiler import load_model, to_ir
+from onnxforge.compiler import estimate_cost, load_model, to_ir
 from onnxforge.cost.hardware import Target, load_target
 from onnxforge.cost.lower import kernels_from_ir, lower_to_cost
-from onnxforge.cost.model import Kernel, estimate, estimate_model, kernels
+from onnxforge.cost.model import Kernel, estimate, kernels
+from onnxforge.dialects.context import make_context
 from onnxforge.dialects.cost import COST, CostModelOp
-from onnxforge.ir.context import make_context
 from onnxforge.ir.text import print_ir
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def _target(**changes) -> Target:  # type: ignore[no-untyped-def]
@@ -89,10 +88,8 @@ def test_transformer_eager_groups_one_kernel_per_torch_op(name: str) -> None:
 
 
 def test_lowered_nn_op_is_one_kernel() -> None:
-    """Ops written by nn-lower for one nn op (same anchor, ``onnxforge.fused_from``) run as one kernel."""
-    from xdsl.dialects.builtin import DictionaryAttr, StringAttr
-
-    from onnxforge.dialects.onnx.structure import METADATA_ATTR
+    """Ops written by nn-lower for one nn op (their locations list the same replaced nodes) run as one kernel."""
+    from onnxforge.ir.provenance import location
 
     module = to_ir(load_model(FIXTURES / "cost" / "vgg16.onnx"))
     before = len(kernels(module, execution="fused"))
@@ -100,9 +97,7 @@ def test_lowered_nn_op_is_one_kernel() -> None:
     graph_ops = list(model.graph.block.ops)  # type: ignore[union-attr]
     conv = next(op for op in graph_ops if op.name == "onnx.Conv")
     relu = next(op for op in graph_ops if op.name == "onnx.Relu")
-    relu.location = conv.location
-    for op in (conv, relu):
-        op.attributes[METADATA_ATTR] = DictionaryAttr({"onnxforge.fused_from": StringAttr("a,b")})
+    conv.location, relu.location = location("fused", ["a", "b"]), location("fused/Relu_1", ["a", "b"])
     assert len(kernels(module, execution="fused")) == before - 1
 
 
@@ -125,11 +120,11 @@ def test_cost_ir_prints_parses_and_reads_back() -> None:
     assert sum(k.macs for k in found) == sum(k.macs for k in kernels(to_ir(load_model(FIXTURES / "cost" / "resnet18.onnx"))))
 
 
-def test_estimate_model_leaves_the_callers_ir_alone() -> None:
+def test_estimate_cost_leaves_the_callers_ir_alone() -> None:
     module = to_ir(load_model(FIXTURES / "bert_ts.onnx"))
     text = print_ir(module)
-    after = estimate_model(module, "orin-agx-50w", pipeline="cleanup")
+    after = estimate_cost(module, "orin-agx-50w", pipeline="cleanup")
     assert print_ir(module) == text
-    before = estimate_model(module, "orin-agx-50w")
+    before = estimate_cost(module, "orin-agx-50w")
     assert 0 < after.total_ms <= before.total_ms
     assert before.execution == "eager" and before.dims == {"batch": 1, "sequence": 128}

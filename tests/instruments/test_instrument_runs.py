@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from paths import FIXTURES
 
+from onnxforge.compiler import parse_passes
 from onnxforge.instruments.attribution import attribute
 from onnxforge.instruments.latency import ModelLatency, Timing, correlate, measure, pearson
 from onnxforge.instruments.models import Settings, Stage, is_analysis, is_lowering, pass_label
 from onnxforge.instruments.order import sensitivity, shuffled
 from onnxforge.instruments.tables import FORMATS, dumps, render
 from onnxforge.instruments.tolerance import _differences, sweep
-from onnxforge.transforms.pipelines import parse_passes, resolve
+from onnxforge.transforms.pipelines import resolve
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 RESNET, BERT = str(FIXTURES / "resnet_ts.onnx"), str(FIXTURES / "bert_ts.onnx")
 
 
@@ -31,8 +30,8 @@ def test_attribution_of_cleanup() -> None:
     rows = {r.pass_name: r for r in model.passes}
     assert [r.pass_name for r in model.passes] == [pass_label(p) for p in parse_passes(resolve("cleanup").passes)]
     assert rows["onnx-infer-shapes"].alone is None  # an analysis: run before the others, not alone
-    assert rows["onnx-eliminate-identities"].alone_removed == 24  # the weights' Identity nodes
-    assert rows["onnx-fold-constants"].cumulative_removed == 24 and rows["onnx-eliminate-identities"].cumulative_removed == 0
+    assert rows["onnx-canonicalize"].alone_removed == 24  # the weights' Identity nodes
+    assert rows["onnx-fold-constants"].cumulative_removed == 24 and rows["onnx-canonicalize"].cumulative_removed == 0
     assert model.passes[-1].cumulative.nodes == 27
     assert (model.nodes, model.pipeline.nodes) == (51, 27)
     assert all(r.cumulative.within for r in model.passes) and model.pipeline.max_abs == 0 and model.pipeline.within
@@ -46,7 +45,7 @@ def test_attribution_from_a_baseline_without_verification() -> None:
 
 
 def test_tolerance_sweep_over_seeds() -> None:
-    result = sweep([RESNET], Settings(passes="onnx-infer-shapes,onnx-eliminate-identities"), seeds=3)
+    result = sweep([RESNET], Settings(passes="onnx-infer-shapes,onnx-canonicalize"), seeds=3)
     model = result.models[0]
     assert len(model.dims) == 3 and {o.output for o in model.outputs} == {"last_hidden_state", "pooler_output"}
     assert all(o.identical_seeds == 3 and o.max_abs == 0 for o in model.outputs) and model.within
@@ -61,8 +60,8 @@ def test_differences_statistics() -> None:
 
 
 def test_shuffles_keep_analyses_and_lowerings_in_place() -> None:
-    passes = parse_passes("onnx-infer-shapes,onnx-cse,onnx-fold-casts,onnx-merge-reshapes,nn-lower,onnx-infer-shapes,"
-                          "onnx-eliminate-dead,onnx-compose-transposes")
+    passes = parse_passes("onnx-infer-shapes,onnx-cse,onnx-canonicalize,onnx-merge-constants,nn-lower,onnx-infer-shapes,"
+                          "onnx-eliminate-dead,onnx-fold-neutral-elements")
     stage = Stage(list(passes), name="test")
     rng = np.random.default_rng(0)
     for _ in range(10):
@@ -72,7 +71,7 @@ def test_shuffles_keep_analyses_and_lowerings_in_place() -> None:
         for position, pass_ in enumerate(passes):
             if is_analysis(pass_) or is_lowering(pass_):
                 assert labels[position] == pass_.name
-        assert set(labels[1:4]) == {"onnx-cse", "onnx-fold-casts", "onnx-merge-reshapes"}
+        assert set(labels[1:4]) == {"onnx-cse", "onnx-canonicalize", "onnx-merge-constants"}
 
 
 def test_order_sensitivity_of_cleanup() -> None:

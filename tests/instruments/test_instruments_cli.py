@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import FIXTURES
 
 from onnxforge.cli.instruments import COMMANDS, main
 from onnxforge.instruments.inspect import inspect_model
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 RESNET = str(FIXTURES / "resnet_ts.onnx")
 
 
@@ -43,10 +43,10 @@ def test_json_to_a_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [
-    ["attribution", RESNET, "--passes=onnx-infer-shapes,onnx-eliminate-identities"],
-    ["tolerance", RESNET, "--passes=onnx-eliminate-identities", "--seeds=2", "--dim=batch=2"],
-    ["order", RESNET, "--passes=onnx-eliminate-identities,onnx-eliminate-dead", "--orders=1"],
-    ["latency", RESNET, "--passes=onnx-eliminate-identities", "--repeats=2", "--warmup=0"],
+    ["attribution", RESNET, "--passes=onnx-infer-shapes,onnx-canonicalize"],
+    ["tolerance", RESNET, "--passes=onnx-canonicalize", "--seeds=2", "--dim=batch=2"],
+    ["order", RESNET, "--passes=onnx-canonicalize,onnx-eliminate-dead", "--orders=1"],
+    ["latency", RESNET, "--passes=onnx-canonicalize", "--repeats=2", "--warmup=0"],
 ])
 def test_subcommands_as_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*args, "--format=json"]) == 0

@@ -1,13 +1,17 @@
-"""The ``onnx`` dialect: generated operator ops, structural ops, value types and attributes."""
+"""The ``onnx`` dialect: generated operator ops, structural ops, value types and attributes.
+
+Importing it also attaches the dialect's behaviour to the generated classes: the
+canonicalization patterns (``canonicalization.py``).
+"""
 
 from __future__ import annotations
 
-import functools
-
 from xdsl.ir import Dialect
 
+from onnxforge.dialects.onnx import canonicalization  # noqa: F401  (attaches the patterns to the op classes)
 from onnxforge.dialects.onnx.base import OnnxOp, ProtoAttr, RefAttr
 from onnxforge.dialects.onnx.generated import GENERATED_OPS
+from onnxforge.dialects.onnx.ops import op_class_for
 from onnxforge.dialects.onnx.structure import STRUCTURE_OPS
 from onnxforge.ir.tensor import DenseAttr
 from onnxforge.ir.types import (
@@ -26,16 +30,4 @@ ONNX = Dialect(
     [TensorType, SparseTensorType, SequenceType, OptionalType, MapType, AnyType, NoneType, DenseAttr, RefAttr, ProtoAttr],
 )
 
-
-@functools.cache
-def _schema_index() -> dict[tuple[str, str, int], type[OnnxOp]]:
-    return {
-        (op.SIGNATURE.domain, op.SIGNATURE.op_type, version): op
-        for op in GENERATED_OPS
-        for version in op.SIGNATURE.since_versions
-    }
-
-
-def op_class_for(domain: str, op_type: str, since_version: int) -> type[OnnxOp] | None:
-    """The generated class for the schema version a node resolves to, if any."""
-    return _schema_index().get((domain, op_type, since_version))
+__all__ = ["ONNX", "OnnxOp", "op_class_for"]

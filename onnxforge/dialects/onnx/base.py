@@ -12,10 +12,13 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
+from xdsl.dialects.builtin import ArrayAttr, BytesAttr, DenseArrayBase, FloatAttr, IntegerAttr, StringAttr
 from xdsl.ir import Data
-from xdsl.irdl import IRDLOperation, irdl_attr_definition
+from xdsl.irdl import AnyAttr, IRDLOperation, base, irdl_attr_definition
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
+
+from onnxforge.ir.tensor import DenseAttr
 
 
 class Arity(enum.Enum):
@@ -81,10 +84,24 @@ class Signature:
         return None
 
 
+DEFAULT_DOMAINS = ("", "ai.onnx")
+"""Both spellings of ONNX's default domain."""
+
+
+def qualified_type(domain: str, op_type: str) -> str:
+    """``Conv`` in the default domain, ``com.microsoft.FusedConv`` elsewhere: the key of every per-op registry."""
+    return op_type if domain in DEFAULT_DOMAINS else f"{domain}.{op_type}"
+
+
 class OnnxOp(IRDLOperation):
     """Base of the generated ops: properties are keyed by their ONNX attribute names."""
 
     SIGNATURE: ClassVar[Signature]
+
+    @property
+    def onnx_type(self) -> str:
+        """The domain-qualified op type, the same for every opset form (``Squeeze``, ``ai.onnx.ml.LabelEncoder``)."""
+        return qualified_type(self.SIGNATURE.domain, self.SIGNATURE.op_type)
 
 
 @irdl_attr_definition
@@ -146,3 +163,21 @@ class ProtoAttr(Data[tuple[str, bytes]]):
         printer.print_string("<")
         printer.print_string_literal(self.data[0])
         printer.print_string(f', "0x{self.data[1].hex()}">')
+
+
+PROPERTY_CONSTRAINTS = {
+    AttrKind.FLOAT: base(FloatAttr) | base(RefAttr),
+    AttrKind.INT: base(IntegerAttr) | base(RefAttr),
+    AttrKind.STRING: base(StringAttr) | base(BytesAttr) | base(RefAttr),
+    AttrKind.TENSOR: base(DenseAttr) | base(RefAttr),
+    AttrKind.FLOATS: base(DenseArrayBase) | base(RefAttr),
+    AttrKind.INTS: base(DenseArrayBase) | base(RefAttr),
+    AttrKind.STRINGS: base(ArrayAttr) | base(RefAttr),
+    AttrKind.TENSORS: base(ArrayAttr) | base(RefAttr),
+    AttrKind.SPARSE_TENSOR: base(ProtoAttr) | base(RefAttr),
+    AttrKind.SPARSE_TENSORS: base(ArrayAttr) | base(RefAttr),
+    AttrKind.TYPE_PROTO: AnyAttr(),
+    AttrKind.TYPE_PROTOS: base(ArrayAttr) | base(RefAttr),
+    AttrKind.GRAPHS: base(ArrayAttr) | base(RefAttr),
+}
+"""The property constraint generated ops use for each attribute kind."""

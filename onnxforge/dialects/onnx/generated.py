@@ -19,14 +19,18 @@ from xdsl.irdl import (
     var_result_def,
 )
 
-from xdsl.traits import NoTerminator
+from xdsl.traits import NoTerminator, Pure
 
-from onnxforge.dialects.onnx.attributes import PROPERTY_CONSTRAINTS
-from onnxforge.dialects.onnx.base import Arity, AttrKind, AttrSpec, OnnxOp, Param, Signature
+from onnxforge.dialects.onnx.base import PROPERTY_CONSTRAINTS, Arity, AttrKind, AttrSpec, OnnxOp, Param, Signature
+from onnxforge.dialects.onnx.effects import DropoutEffects, RandomDraw
+
+
+class AbsFamily(OnnxOp):
+    """Every opset form of ONNX ``Abs`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class AbsV1Op(OnnxOp):
+class AbsV1Op(AbsFamily):
     """Absolute takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where the absolute is, y = abs(x), is applied to the tensor elementwise.
 
@@ -38,10 +42,11 @@ class AbsV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AbsOp(OnnxOp):
+class AbsOp(AbsFamily):
     """Absolute takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where absolute value, y = abs(x), is applied to the tensor elementwise.
 
@@ -52,6 +57,7 @@ class AbsOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Abs", (6, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -66,6 +72,7 @@ class AcosOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Acos", (7, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -79,10 +86,15 @@ class AcoshOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Acosh", (9, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class AddFamily(OnnxOp):
+    """Every opset form of ONNX ``Add`` (signatures since 1, 6, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class AddV1Op(OnnxOp):
+class AddV1Op(AddFamily):
     """Performs element-wise binary addition (with limited broadcast support).
 
     ONNX ``Add``, opset versions 1.
@@ -96,10 +108,11 @@ class AddV1Op(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AddV6Op(OnnxOp):
+class AddV6Op(AddFamily):
     """Performs element-wise binary addition (with limited broadcast support).
 
     ONNX ``Add``, opset versions 6.
@@ -112,10 +125,11 @@ class AddV6Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AddOp(OnnxOp):
+class AddOp(AddFamily):
     """Performs element-wise binary addition (with Numpy-style broadcasting support).
 
     ONNX ``Add``, opset versions 7, 13, 14.
@@ -126,6 +140,7 @@ class AddOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -146,10 +161,15 @@ class AffineGridOp(OnnxOp):
     size = operand_def()
     grid = result_def()
     align_corners = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="align_corners")
+    traits = traits_def(Pure())
+
+
+class AndFamily(OnnxOp):
+    """Every opset form of ONNX ``And`` (signatures since 1, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class AndV1Op(OnnxOp):
+class AndV1Op(AndFamily):
     """Returns the tensor resulted from performing the `and` logical operation elementwise
     on the input tensors `A` and `B`.
 
@@ -163,10 +183,11 @@ class AndV1Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AndOp(OnnxOp):
+class AndOp(AndFamily):
     """Returns the tensor resulted from performing the `and` logical operation elementwise
     on the input tensors `A` and `B` (with Numpy-style broadcasting support).
 
@@ -178,10 +199,15 @@ class AndOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
+
+
+class ArgMaxFamily(OnnxOp):
+    """Every opset form of ONNX ``ArgMax`` (signatures since 1, 12): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ArgMaxV1Op(OnnxOp):
+class ArgMaxV1Op(ArgMaxFamily):
     """Computes the indices of the max elements of the input tensor's element along the
     provided axis. The resulting tensor has the same rank as the input if keepdims
     equals 1. If keepdims equal 0, then the resulting tensor has the reduced dimension
@@ -197,10 +223,11 @@ class ArgMaxV1Op(OnnxOp):
     reduced = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ArgMaxOp(OnnxOp):
+class ArgMaxOp(ArgMaxFamily):
     """Computes the indices of the max elements of the input tensor's element along the
     provided axis. The resulting tensor has the same rank as the input if keepdims
     equals 1. If keepdims equals 0, then the resulting tensor has the reduced dimension
@@ -217,10 +244,15 @@ class ArgMaxOp(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     select_last_index = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="select_last_index")
+    traits = traits_def(Pure())
+
+
+class ArgMinFamily(OnnxOp):
+    """Every opset form of ONNX ``ArgMin`` (signatures since 1, 12): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ArgMinV1Op(OnnxOp):
+class ArgMinV1Op(ArgMinFamily):
     """Computes the indices of the min elements of the input tensor's element along the
     provided axis. The resulting tensor has the same rank as the input if keepdims
     equals 1. If keepdims equal 0, then the resulting tensor has the reduced dimension
@@ -236,10 +268,11 @@ class ArgMinV1Op(OnnxOp):
     reduced = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ArgMinOp(OnnxOp):
+class ArgMinOp(ArgMinFamily):
     """Computes the indices of the min elements of the input tensor's element along the
     provided axis. The resulting tensor has the same rank as the input if keepdims
     equals 1. If keepdims equals 0, then the resulting tensor has the reduced dimension
@@ -256,6 +289,7 @@ class ArgMinOp(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     select_last_index = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="select_last_index")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -269,6 +303,7 @@ class AsinOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Asin", (7, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -282,6 +317,7 @@ class AsinhOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Asinh", (9, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -296,6 +332,7 @@ class AtanOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Atan", (7, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -309,10 +346,15 @@ class AtanhOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Atanh", (9, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class AttentionFamily(OnnxOp):
+    """Every opset form of ONNX ``Attention`` (signatures since 23, 24, 25): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class AttentionV23Op(OnnxOp):
+class AttentionV23Op(AttentionFamily):
     """Computes scaled dot product attention on query, key and value tensors, using an
     optional attention mask if passed.
 
@@ -338,10 +380,11 @@ class AttentionV23Op(OnnxOp):
     scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="scale")
     softcap = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="softcap")
     softmax_precision = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="softmax_precision")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AttentionV24Op(OnnxOp):
+class AttentionV24Op(AttentionFamily):
     """Computes scaled dot product attention on query, key and value tensors, using an
     optional attention mask if passed.
 
@@ -368,10 +411,11 @@ class AttentionV24Op(OnnxOp):
     scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="scale")
     softcap = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="softcap")
     softmax_precision = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="softmax_precision")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AttentionOp(OnnxOp):
+class AttentionOp(AttentionFamily):
     """Computes scaled dot product attention on query, key and value tensors, using an
     optional attention mask if passed.
 
@@ -400,10 +444,15 @@ class AttentionOp(OnnxOp):
     scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="scale")
     softcap = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="softcap")
     softmax_precision = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="softmax_precision")
+    traits = traits_def(Pure())
+
+
+class AveragePoolFamily(OnnxOp):
+    """Every opset form of ONNX ``AveragePool`` (signatures since 1, 7, 10, 19): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class AveragePoolV1Op(OnnxOp):
+class AveragePoolV1Op(AveragePoolFamily):
     """AveragePool consumes an input tensor X and applies average pooling across the tensor
     according to kernel sizes, stride sizes, and pad lengths. average pooling consisting
     of computing the average on all values of a subset of the input tensor according to
@@ -421,10 +470,11 @@ class AveragePoolV1Op(OnnxOp):
     kernel_shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AveragePoolV7Op(OnnxOp):
+class AveragePoolV7Op(AveragePoolFamily):
     """AveragePool consumes an input tensor X and applies average pooling across the tensor
     according to kernel sizes, stride sizes, and pad lengths. average pooling consisting
     of computing the average on all values of a subset of the input tensor according to
@@ -443,10 +493,11 @@ class AveragePoolV7Op(OnnxOp):
     kernel_shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AveragePoolV10Op(OnnxOp):
+class AveragePoolV10Op(AveragePoolFamily):
     """AveragePool consumes an input tensor X and applies average pooling across the tensor
     according to kernel sizes, stride sizes, and pad lengths. average pooling consisting
     of computing the average on all values of a subset of the input tensor according to
@@ -466,10 +517,11 @@ class AveragePoolV10Op(OnnxOp):
     kernel_shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class AveragePoolOp(OnnxOp):
+class AveragePoolOp(AveragePoolFamily):
     """AveragePool consumes an input tensor X and applies average pooling across the tensor
     according to kernel sizes, stride sizes, and pad lengths. average pooling consisting
     of computing the average on all values of a subset of the input tensor according to
@@ -490,10 +542,15 @@ class AveragePoolOp(OnnxOp):
     kernel_shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
+
+
+class BatchNormalizationFamily(OnnxOp):
+    """Every opset form of ONNX ``BatchNormalization`` (signatures since 1, 6, 7, 9, 14): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class BatchNormalizationV1Op(OnnxOp):
+class BatchNormalizationV1Op(BatchNormalizationFamily):
     """Carries out batch normalization as described in the paper
     https://arxiv.org/abs/1502.03167. Depending on the mode it is being run, there are
     multiple cases for the number of outputs, which we list below:
@@ -518,10 +575,11 @@ class BatchNormalizationV1Op(OnnxOp):
     is_test = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="is_test")
     momentum = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="momentum")
     spatial = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="spatial")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class BatchNormalizationV6Op(OnnxOp):
+class BatchNormalizationV6Op(BatchNormalizationFamily):
     """Carries out batch normalization as described in the paper
     https://arxiv.org/abs/1502.03167. Depending on the mode it is being run, there are
     multiple cases for the number of outputs, which we list below:
@@ -545,10 +603,11 @@ class BatchNormalizationV6Op(OnnxOp):
     is_test = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="is_test")
     momentum = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="momentum")
     spatial = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="spatial")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class BatchNormalizationV7Op(OnnxOp):
+class BatchNormalizationV7Op(BatchNormalizationFamily):
     """Carries out batch normalization as described in the paper
     https://arxiv.org/abs/1502.03167. Depending on the mode it is being run, there are
     multiple cases for the number of outputs, which we list below:
@@ -571,10 +630,11 @@ class BatchNormalizationV7Op(OnnxOp):
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
     momentum = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="momentum")
     spatial = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="spatial")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class BatchNormalizationV9Op(OnnxOp):
+class BatchNormalizationV9Op(BatchNormalizationFamily):
     """Carries out batch normalization as described in the paper
     https://arxiv.org/abs/1502.03167. Depending on the mode it is being run, there are
     multiple cases for the number of outputs, which we list below:
@@ -596,10 +656,11 @@ class BatchNormalizationV9Op(OnnxOp):
     saved_var = result_def()
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
     momentum = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="momentum")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class BatchNormalizationOp(OnnxOp):
+class BatchNormalizationOp(BatchNormalizationFamily):
     """Carries out batch normalization as described in the paper
     https://arxiv.org/abs/1502.03167. Depending on the mode it is being run, There are
     five required inputs 'X', 'scale', 'B', 'input_mean' and 'input_var'. Note that
@@ -623,6 +684,7 @@ class BatchNormalizationOp(OnnxOp):
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
     momentum = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="momentum")
     training_mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="training_mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -641,6 +703,7 @@ class BernoulliOp(OnnxOp):
     output = result_def()
     dtype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="dtype")
     seed = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="seed")
+    traits = traits_def(RandomDraw())
 
 
 @irdl_op_definition
@@ -657,6 +720,7 @@ class BitCastOp(OnnxOp):
     input = operand_def()
     output = result_def()
     to = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="to")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -676,6 +740,7 @@ class BitShiftOp(OnnxOp):
     Y = operand_def()
     Z = result_def()
     direction = prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="direction")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -691,6 +756,7 @@ class BitwiseAndOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -704,6 +770,7 @@ class BitwiseNotOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "BitwiseNot", (18,), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -719,6 +786,7 @@ class BitwiseOrOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -734,6 +802,7 @@ class BitwiseXorOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -750,10 +819,15 @@ class BlackmanWindowOp(OnnxOp):
     output = result_def()
     output_datatype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_datatype")
     periodic = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="periodic")
+    traits = traits_def(Pure())
+
+
+class CastFamily(OnnxOp):
+    """Every opset form of ONNX ``Cast`` (signatures since 1, 6, 19, 24): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class CastV1Op(OnnxOp):
+class CastV1Op(CastFamily):
     """The operator casts the elements of a given input tensor to a data type specified by
     the 'to' argument and returns an output tensor of the same size in the converted
     type. The 'to' argument must be one of the data types specified in the 'DataType'
@@ -768,10 +842,11 @@ class CastV1Op(OnnxOp):
     input = operand_def()
     output = result_def()
     to = prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="to")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class CastV6Op(OnnxOp):
+class CastV6Op(CastFamily):
     """The operator casts the elements of a given input tensor to a data type specified by
     the 'to' argument and returns an output tensor of the same size in the converted
     type. The 'to' argument must be one of the data types specified in the 'DataType'
@@ -785,10 +860,11 @@ class CastV6Op(OnnxOp):
     input = operand_def()
     output = result_def()
     to = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="to")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class CastV19Op(OnnxOp):
+class CastV19Op(CastFamily):
     """The operator casts the elements of a given input tensor to a data type specified by
     the 'to' argument and returns an output tensor of the same size in the converted
     type. The 'to' argument must be one of the data types specified in the 'DataType'
@@ -803,10 +879,11 @@ class CastV19Op(OnnxOp):
     output = result_def()
     saturate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="saturate")
     to = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="to")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class CastOp(OnnxOp):
+class CastOp(CastFamily):
     """The operator casts the elements of a given input tensor to a data type specified by
     the 'to' argument and returns an output tensor of the same size in the converted
     type. The 'to' argument must be one of the data types specified in the 'DataType'
@@ -822,10 +899,15 @@ class CastOp(OnnxOp):
     round_mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="round_mode")
     saturate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="saturate")
     to = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="to")
+    traits = traits_def(Pure())
+
+
+class CastLikeFamily(OnnxOp):
+    """Every opset form of ONNX ``CastLike`` (signatures since 15, 19, 24): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class CastLikeV15Op(OnnxOp):
+class CastLikeV15Op(CastLikeFamily):
     """The operator casts the elements of a given input tensor (the first input) to the
     same data type as the elements of the second input tensor. See documentation of the
     Cast operator for further details.
@@ -838,10 +920,11 @@ class CastLikeV15Op(OnnxOp):
     input = operand_def()
     target_type = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class CastLikeV19Op(OnnxOp):
+class CastLikeV19Op(CastLikeFamily):
     """The operator casts the elements of a given input tensor (the first input) to the
     same data type as the elements of the second input tensor. See documentation of the
     Cast operator for further details.
@@ -855,10 +938,11 @@ class CastLikeV19Op(OnnxOp):
     target_type = operand_def()
     output = result_def()
     saturate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="saturate")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class CastLikeOp(OnnxOp):
+class CastLikeOp(CastLikeFamily):
     """The operator casts the elements of a given input tensor (the first input) to the
     same data type as the elements of the second input tensor. See documentation of the
     Cast operator for further details.
@@ -873,6 +957,7 @@ class CastLikeOp(OnnxOp):
     output = result_def()
     round_mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="round_mode")
     saturate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="saturate")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -891,10 +976,15 @@ class CausalConvWithStateOp(OnnxOp):
     output = result_def()
     present_state = result_def()
     activation = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="activation")
+    traits = traits_def(Pure())
+
+
+class CeilFamily(OnnxOp):
+    """Every opset form of ONNX ``Ceil`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class CeilV1Op(OnnxOp):
+class CeilV1Op(CeilFamily):
     """Ceil takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the ceil is, y = ceil(x), is applied to the tensor elementwise.
 
@@ -906,10 +996,11 @@ class CeilV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class CeilOp(OnnxOp):
+class CeilOp(CeilFamily):
     """Ceil takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the ceil is, y = ceil(x), is applied to the tensor elementwise. If x is integral,
     +0, -0, NaN, or infinite, x itself is returned.
@@ -921,6 +1012,7 @@ class CeilOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Ceil", (6, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -936,6 +1028,7 @@ class CeluOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -951,10 +1044,15 @@ class CenterCropPadOp(OnnxOp):
     shape = operand_def()
     output_data = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
+    traits = traits_def(Pure())
+
+
+class ClipFamily(OnnxOp):
+    """Every opset form of ONNX ``Clip`` (signatures since 1, 6, 11): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ClipV1Op(OnnxOp):
+class ClipV1Op(ClipFamily):
     """Clip operator limits the given input within an interval. The interval is specified
     with arguments 'min' and 'max'. They default to numeric_limits::lowest() and
     numeric_limits::max() respectively.
@@ -969,10 +1067,11 @@ class ClipV1Op(OnnxOp):
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
     max = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="max")
     min = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="min")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ClipV6Op(OnnxOp):
+class ClipV6Op(ClipFamily):
     """Clip operator limits the given input within an interval. The interval is specified
     with arguments 'min' and 'max'. They default to numeric_limits::lowest() and
     numeric_limits::max() respectively.
@@ -986,10 +1085,11 @@ class ClipV6Op(OnnxOp):
     output = result_def()
     max = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="max")
     min = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="min")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ClipOp(OnnxOp):
+class ClipOp(ClipFamily):
     """Clip operator limits the given input within an interval. The interval is specified
     by the inputs 'min' and 'max'. They default to numeric_limits::lowest() and
     numeric_limits::max(), respectively. When 'min' is greater than 'max', the clip
@@ -1005,6 +1105,7 @@ class ClipOp(OnnxOp):
     min = operand_def()
     max = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1023,6 +1124,7 @@ class Col2ImOp(OnnxOp):
     dilations = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="dilations")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1041,10 +1143,15 @@ class CompressOp(OnnxOp):
     condition = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
+
+
+class ConcatFamily(OnnxOp):
+    """Every opset form of ONNX ``Concat`` (signatures since 1, 4): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ConcatV1Op(OnnxOp):
+class ConcatV1Op(ConcatFamily):
     """Concatenate a list of tensors into a single tensor
 
     ONNX ``Concat``, opset versions 1.
@@ -1055,10 +1162,11 @@ class ConcatV1Op(OnnxOp):
     inputs = var_operand_def()
     concat_result = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ConcatOp(OnnxOp):
+class ConcatOp(ConcatFamily):
     """Concatenate a list of tensors into a single tensor. All input tensors must have the
     same shape, except for the dimension size of the axis to concatenate on.
 
@@ -1070,6 +1178,7 @@ class ConcatOp(OnnxOp):
     inputs = var_operand_def()
     concat_result = result_def()
     axis = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1088,10 +1197,15 @@ class ConcatFromSequenceOp(OnnxOp):
     concat_result = result_def()
     axis = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     new_axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="new_axis")
+    traits = traits_def(Pure())
+
+
+class ConstantFamily(OnnxOp):
+    """Every opset form of ONNX ``Constant`` (signatures since 1, 11, 12): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ConstantV1Op(OnnxOp):
+class ConstantV1Op(ConstantFamily):
     """A constant tensor.
 
     ONNX ``Constant``, opset versions 1, 9.
@@ -1101,10 +1215,11 @@ class ConstantV1Op(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Constant", (1, 9), (), (Param("output", Arity.SINGLE),), (AttrSpec("value", AttrKind.TENSOR, True),))
     output = result_def()
     value = prop_def(PROPERTY_CONSTRAINTS[AttrKind.TENSOR], prop_name="value")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ConstantV11Op(OnnxOp):
+class ConstantV11Op(ConstantFamily):
     """A constant tensor. Exactly one of the two attributes, either value or sparse_value,
     must be specified.
 
@@ -1116,10 +1231,11 @@ class ConstantV11Op(OnnxOp):
     output = result_def()
     sparse_value = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.SPARSE_TENSOR], prop_name="sparse_value")
     value = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.TENSOR], prop_name="value")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ConstantOp(OnnxOp):
+class ConstantOp(ConstantFamily):
     """This operator produces a constant tensor. Exactly one of the provided attributes,
     either value, sparse_value, or value_* must be specified.
 
@@ -1137,6 +1253,7 @@ class ConstantOp(OnnxOp):
     value_ints = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="value_ints")
     value_string = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="value_string")
     value_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="value_strings")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1151,6 +1268,7 @@ class ConstantOfShapeOp(OnnxOp):
     input = operand_def()
     output = result_def()
     value = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.TENSOR], prop_name="value")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1173,6 +1291,7 @@ class ConvOp(OnnxOp):
     kernel_shape = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1197,6 +1316,7 @@ class ConvIntegerOp(OnnxOp):
     kernel_shape = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1221,6 +1341,7 @@ class ConvTransposeOp(OnnxOp):
     output_shape = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="output_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1234,6 +1355,7 @@ class CosOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Cos", (7, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1247,6 +1369,7 @@ class CoshOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Cosh", (9, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1267,6 +1390,7 @@ class CumProdOp(OnnxOp):
     y = result_def()
     exclusive = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="exclusive")
     reverse = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="reverse")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1287,10 +1411,15 @@ class CumSumOp(OnnxOp):
     y = result_def()
     exclusive = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="exclusive")
     reverse = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="reverse")
+    traits = traits_def(Pure())
+
+
+class DFTFamily(OnnxOp):
+    """Every opset form of ONNX ``DFT`` (signatures since 17, 20): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class DFTV17Op(OnnxOp):
+class DFTV17Op(DFTFamily):
     """Computes the discrete Fourier transform of input.
 
     ONNX ``DFT``, opset versions 17.
@@ -1304,10 +1433,11 @@ class DFTV17Op(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     inverse = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="inverse")
     onesided = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="onesided")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class DFTOp(OnnxOp):
+class DFTOp(DFTFamily):
     """Computes the discrete Fourier Transform (DFT) of the input.
 
     ONNX ``DFT``, opset versions 20.
@@ -1321,6 +1451,7 @@ class DFTOp(OnnxOp):
     output = result_def()
     inverse = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="inverse")
     onesided = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="onesided")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1346,10 +1477,15 @@ class DeformConvOp(OnnxOp):
     offset_group = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="offset_group")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
+
+
+class DepthToSpaceFamily(OnnxOp):
+    """Every opset form of ONNX ``DepthToSpace`` (signatures since 1, 11): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class DepthToSpaceV1Op(OnnxOp):
+class DepthToSpaceV1Op(DepthToSpaceFamily):
     """DepthToSpace rearranges (permutes) data from depth into blocks of spatial data. This
     is the reverse transformation of SpaceToDepth. More specifically, this op outputs a
     copy of the input tensor where values from the depth dimension are moved in spatial
@@ -1363,10 +1499,11 @@ class DepthToSpaceV1Op(OnnxOp):
     input = operand_def()
     output = result_def()
     blocksize = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="blocksize")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class DepthToSpaceOp(OnnxOp):
+class DepthToSpaceOp(DepthToSpaceFamily):
     """DepthToSpace rearranges (permutes) data from depth into blocks of spatial data. This
     is the reverse transformation of SpaceToDepth. More specifically, this op outputs a
     copy of the input tensor where values from the depth dimension are moved in spatial
@@ -1382,10 +1519,15 @@ class DepthToSpaceOp(OnnxOp):
     output = result_def()
     blocksize = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="blocksize")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
+    traits = traits_def(Pure())
+
+
+class DequantizeLinearFamily(OnnxOp):
+    """Every opset form of ONNX ``DequantizeLinear`` (signatures since 10, 13, 21, 23): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class DequantizeLinearV10Op(OnnxOp):
+class DequantizeLinearV10Op(DequantizeLinearFamily):
     """The linear dequantization operator. It consumes a quantized tensor, a scale, a zero
     point to compute the full precision tensor. The dequantization formula is y = (x -
     x_zero_point) * x_scale. 'x_scale' and 'x_zero_point' are both scalars.
@@ -1401,10 +1543,11 @@ class DequantizeLinearV10Op(OnnxOp):
     x_scale = operand_def()
     x_zero_point = operand_def()
     y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class DequantizeLinearV13Op(OnnxOp):
+class DequantizeLinearV13Op(DequantizeLinearFamily):
     """The linear dequantization operator. It consumes a quantized tensor, a scale, and a
     zero point to compute the full precision tensor. The dequantization formula is `y =
     (x - x_zero_point) * x_scale`. `x_scale` and `x_zero_point` must have same shape,
@@ -1421,10 +1564,11 @@ class DequantizeLinearV13Op(OnnxOp):
     x_zero_point = operand_def()
     y = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class DequantizeLinearV21Op(OnnxOp):
+class DequantizeLinearV21Op(DequantizeLinearFamily):
     """The linear dequantization operator. It consumes a quantized tensor, a scale, and a
     zero point to compute the full-precision tensor. The dequantization formula is `y =
     (x - x_zero_point) * x_scale`. `x_scale` and `x_zero_point` must have the same
@@ -1442,10 +1586,11 @@ class DequantizeLinearV21Op(OnnxOp):
     y = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     block_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="block_size")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class DequantizeLinearOp(OnnxOp):
+class DequantizeLinearOp(DequantizeLinearFamily):
     """The linear dequantization operator. It consumes a quantized tensor, a scale, and a
     zero point to compute the full-precision tensor. The dequantization formula is `y =
     (x - x_zero_point) * x_scale`. `x_scale` and `x_zero_point` must have the same
@@ -1464,6 +1609,7 @@ class DequantizeLinearOp(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     block_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="block_size")
     output_dtype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_dtype")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1481,10 +1627,15 @@ class DetOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Det", (11, 22), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class DivFamily(OnnxOp):
+    """Every opset form of ONNX ``Div`` (signatures since 1, 6, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class DivV1Op(OnnxOp):
+class DivV1Op(DivFamily):
     """Performs element-wise binary division (with limited broadcast support).
 
     ONNX ``Div``, opset versions 1.
@@ -1498,10 +1649,11 @@ class DivV1Op(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class DivV6Op(OnnxOp):
+class DivV6Op(DivFamily):
     """Performs element-wise binary division (with limited broadcast support).
 
     ONNX ``Div``, opset versions 6.
@@ -1514,10 +1666,11 @@ class DivV6Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class DivOp(OnnxOp):
+class DivOp(DivFamily):
     """Performs element-wise binary division (with Numpy-style broadcasting support).
 
     ONNX ``Div``, opset versions 7, 13, 14.
@@ -1528,10 +1681,15 @@ class DivOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
+
+
+class DropoutFamily(OnnxOp):
+    """Every opset form of ONNX ``Dropout`` (signatures since 1, 6, 7, 12): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class DropoutV1Op(OnnxOp):
+class DropoutV1Op(DropoutFamily):
     """Dropout takes one input data (Tensor<float>) and produces two Tensor outputs, output
     (Tensor<float>) and mask (Tensor<bool>). Depending on whether it is in test mode or
     not, the output Y will either be a random dropout, or a simple copy of the input.
@@ -1549,10 +1707,11 @@ class DropoutV1Op(OnnxOp):
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
     is_test = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="is_test")
     ratio = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="ratio")
+    traits = traits_def(DropoutEffects())
 
 
 @irdl_op_definition
-class DropoutV6Op(OnnxOp):
+class DropoutV6Op(DropoutFamily):
     """Dropout takes one input data (Tensor<float>) and produces two Tensor outputs, output
     (Tensor<float>) and mask (Tensor<bool>). Depending on whether it is in test mode or
     not, the output Y will either be a random dropout, or a simple copy of the input.
@@ -1569,10 +1728,11 @@ class DropoutV6Op(OnnxOp):
     mask = result_def()
     is_test = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="is_test")
     ratio = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="ratio")
+    traits = traits_def(DropoutEffects())
 
 
 @irdl_op_definition
-class DropoutV7Op(OnnxOp):
+class DropoutV7Op(DropoutFamily):
     """Dropout takes one input floating tensor and produces two tensor outputs, output
     (floating tensor) and mask (`Tensor<bool>`). Depending on whether it is in test mode
     or not, the output Y will either be a random dropout, or a simple copy of the input.
@@ -1588,10 +1748,11 @@ class DropoutV7Op(OnnxOp):
     output = result_def()
     mask = result_def()
     ratio = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="ratio")
+    traits = traits_def(DropoutEffects())
 
 
 @irdl_op_definition
-class DropoutOp(OnnxOp):
+class DropoutOp(DropoutFamily):
     """Dropout takes an input floating-point tensor, an optional input ratio (floating-
     point scalar) and an optional input training_mode (boolean scalar). It produces two
     tensor outputs, output (floating-point tensor) and mask (optional `Tensor<bool>`).
@@ -1609,6 +1770,7 @@ class DropoutOp(OnnxOp):
     output = result_def()
     mask = result_def()
     seed = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="seed")
+    traits = traits_def(DropoutEffects())
 
 
 @irdl_op_definition
@@ -1627,6 +1789,7 @@ class DynamicQuantizeLinearOp(OnnxOp):
     y = result_def()
     y_scale = result_def()
     y_zero_point = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1642,10 +1805,15 @@ class EinsumOp(OnnxOp):
     Inputs = var_operand_def()
     Output = result_def()
     equation = prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="equation")
+    traits = traits_def(Pure())
+
+
+class EluFamily(OnnxOp):
+    """Every opset form of ONNX ``Elu`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class EluV1Op(OnnxOp):
+class EluV1Op(EluFamily):
     """Elu takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the function `f(x) = alpha * (exp(x) - 1.) for x < 0`, `f(x) = x for x >= 0`., is
     applied to the tensor elementwise.
@@ -1659,10 +1827,11 @@ class EluV1Op(OnnxOp):
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class EluOp(OnnxOp):
+class EluOp(EluFamily):
     """Elu takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the function `f(x) = alpha * (exp(x) - 1.) for x < 0`, `f(x) = x for x >= 0`., is
     applied to the tensor elementwise.
@@ -1675,10 +1844,15 @@ class EluOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
+    traits = traits_def(Pure())
+
+
+class EqualFamily(OnnxOp):
+    """Every opset form of ONNX ``Equal`` (signatures since 1, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class EqualV1Op(OnnxOp):
+class EqualV1Op(EqualFamily):
     """Returns the tensor resulted from performing the `equal` logical operation
     elementwise on the input tensors `A` and `B`.
 
@@ -1692,10 +1866,11 @@ class EqualV1Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class EqualOp(OnnxOp):
+class EqualOp(EqualFamily):
     """Returns the tensor resulted from performing the `equal` logical operation
     elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting
     support).
@@ -1708,6 +1883,7 @@ class EqualOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1721,10 +1897,15 @@ class ErfOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Erf", (9, 13), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class ExpFamily(OnnxOp):
+    """Every opset form of ONNX ``Exp`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ExpV1Op(OnnxOp):
+class ExpV1Op(ExpFamily):
     """Calculates the exponential of the given input tensor, element-wise.
 
     ONNX ``Exp``, opset versions 1.
@@ -1735,10 +1916,11 @@ class ExpV1Op(OnnxOp):
     input = operand_def()
     output = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ExpOp(OnnxOp):
+class ExpOp(ExpFamily):
     """Calculates the exponential of the given input tensor, element-wise.
 
     ONNX ``Exp``, opset versions 6, 13.
@@ -1748,6 +1930,7 @@ class ExpOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Exp", (6, 13), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1766,6 +1949,7 @@ class ExpandOp(OnnxOp):
     input = operand_def()
     shape = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1785,6 +1969,7 @@ class EyeLikeOp(OnnxOp):
     output = result_def()
     dtype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="dtype")
     k = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="k")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1801,10 +1986,15 @@ class FlattenOp(OnnxOp):
     input = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
+
+
+class FloorFamily(OnnxOp):
+    """Every opset form of ONNX ``Floor`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class FloorV1Op(OnnxOp):
+class FloorV1Op(FloorFamily):
     """Floor takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where the floor is, y = floor(x), is applied to the tensor elementwise.
 
@@ -1816,10 +2006,11 @@ class FloorV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class FloorOp(OnnxOp):
+class FloorOp(FloorFamily):
     """Floor takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where the floor is, y = floor(x), is applied to the tensor elementwise. If x is
     integral, +0, -0, NaN, or infinite, x itself is returned.
@@ -1831,10 +2022,15 @@ class FloorOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Floor", (6, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class GRUFamily(OnnxOp):
+    """Every opset form of ONNX ``GRU`` (signatures since 1, 3, 7, 14): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class GRUV1Op(OnnxOp):
+class GRUV1Op(GRUFamily):
     """Computes an one-layer GRU. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -1858,10 +2054,11 @@ class GRUV1Op(OnnxOp):
     direction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="direction")
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     output_sequence = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_sequence")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GRUV3Op(OnnxOp):
+class GRUV3Op(GRUFamily):
     """Computes an one-layer GRU. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -1886,10 +2083,11 @@ class GRUV3Op(OnnxOp):
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     linear_before_reset = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="linear_before_reset")
     output_sequence = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_sequence")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GRUV7Op(OnnxOp):
+class GRUV7Op(GRUFamily):
     """Computes an one-layer GRU. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -1913,10 +2111,11 @@ class GRUV7Op(OnnxOp):
     direction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="direction")
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     linear_before_reset = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="linear_before_reset")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GRUOp(OnnxOp):
+class GRUOp(GRUFamily):
     """Computes an one-layer GRU. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -1941,6 +2140,7 @@ class GRUOp(OnnxOp):
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     layout = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="layout")
     linear_before_reset = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="linear_before_reset")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1958,6 +2158,7 @@ class GatherOp(OnnxOp):
     indices = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -1977,10 +2178,15 @@ class GatherElementsOp(OnnxOp):
     indices = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
+
+
+class GatherNDFamily(OnnxOp):
+    """Every opset form of ONNX ``GatherND`` (signatures since 11, 12): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class GatherNDV11Op(OnnxOp):
+class GatherNDV11Op(GatherNDFamily):
     """Given `data` tensor of rank `r` >= 1, and `indices` tensor of rank `q` >= 1, this
     operator gathers slices of `data` into an output tensor of rank `q + r -
     indices_shape[-1] - 1`.
@@ -1993,10 +2199,11 @@ class GatherNDV11Op(OnnxOp):
     data = operand_def()
     indices = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GatherNDOp(OnnxOp):
+class GatherNDOp(GatherNDFamily):
     """Given `data` tensor of rank `r` >= 1, `indices` tensor of rank `q` >= 1, and
     `batch_dims` integer `b`, this operator gathers slices of `data` into an output
     tensor of rank `q + r - indices_shape[-1] - 1 - b`.
@@ -2010,6 +2217,7 @@ class GatherNDOp(OnnxOp):
     indices = operand_def()
     output = result_def()
     batch_dims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="batch_dims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2028,10 +2236,15 @@ class GeluOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     approximate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="approximate")
+    traits = traits_def(Pure())
+
+
+class GemmFamily(OnnxOp):
+    """Every opset form of ONNX ``Gemm`` (signatures since 1, 7, 11): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class GemmV1Op(OnnxOp):
+class GemmV1Op(GemmFamily):
     """General Matrix multiplication:
     https://en.wikipedia.org/wiki/Basic_Linear_Algebra_Subprograms#Level_3 Compute Y =
     alpha * A * B + beta * C, where input tensor A has dimension (M X K), input tensor B
@@ -2053,10 +2266,11 @@ class GemmV1Op(OnnxOp):
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
     transA = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="transA")
     transB = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="transB")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GemmV7Op(OnnxOp):
+class GemmV7Op(GemmFamily):
     """General Matrix multiplication:
     https://en.wikipedia.org/wiki/Basic_Linear_Algebra_Subprograms#Level_3
 
@@ -2073,10 +2287,11 @@ class GemmV7Op(OnnxOp):
     beta = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="beta")
     transA = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="transA")
     transB = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="transB")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GemmOp(OnnxOp):
+class GemmOp(GemmFamily):
     """General Matrix multiplication:
     https://en.wikipedia.org/wiki/Basic_Linear_Algebra_Subprograms#Level_3
 
@@ -2093,6 +2308,7 @@ class GemmOp(OnnxOp):
     beta = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="beta")
     transA = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="transA")
     transB = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="transB")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2108,10 +2324,15 @@ class GlobalAveragePoolOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "GlobalAveragePool", (1, 22), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class GlobalLpPoolFamily(OnnxOp):
+    """Every opset form of ONNX ``GlobalLpPool`` (signatures since 1, 2): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class GlobalLpPoolV1Op(OnnxOp):
+class GlobalLpPoolV1Op(GlobalLpPoolFamily):
     """GlobalLpPool consumes an input tensor X and applies lp pool pooling across the the
     values in the same channel. This is equivalent to LpPool with kernel size equal to
     the spatial dimension of input tensor.
@@ -2124,10 +2345,11 @@ class GlobalLpPoolV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     p = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="p")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GlobalLpPoolOp(OnnxOp):
+class GlobalLpPoolOp(GlobalLpPoolFamily):
     """GlobalLpPool consumes an input tensor X and applies lp pool pooling across the
     values in the same channel. This is equivalent to LpPool with kernel size equal to
     the spatial dimension of input tensor.
@@ -2140,6 +2362,7 @@ class GlobalLpPoolOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     p = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="p")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2155,10 +2378,15 @@ class GlobalMaxPoolOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "GlobalMaxPool", (1, 22), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class GreaterFamily(OnnxOp):
+    """Every opset form of ONNX ``Greater`` (signatures since 1, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class GreaterV1Op(OnnxOp):
+class GreaterV1Op(GreaterFamily):
     """Returns the tensor resulted from performing the `greater` logical operation
     elementwise on the input tensors `A` and `B`.
 
@@ -2172,10 +2400,11 @@ class GreaterV1Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GreaterOp(OnnxOp):
+class GreaterOp(GreaterFamily):
     """Returns the tensor resulted from performing the `greater` logical operation
     elementwise on the input tensors `A` and `B` (with Numpy-style broadcasting
     support).
@@ -2188,6 +2417,7 @@ class GreaterOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2204,6 +2434,7 @@ class GreaterOrEqualOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2225,10 +2456,15 @@ class GridSampleOp(OnnxOp):
     align_corners = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="align_corners")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     padding_mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="padding_mode")
+    traits = traits_def(Pure())
+
+
+class GroupNormalizationFamily(OnnxOp):
+    """Every opset form of ONNX ``GroupNormalization`` (signatures since 18, 21): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class GroupNormalizationV18Op(OnnxOp):
+class GroupNormalizationV18Op(GroupNormalizationFamily):
     """A GroupNormalization function. Carries out group normalization as described in the
     paper https://arxiv.org/abs/1803.08494
 
@@ -2244,10 +2480,11 @@ class GroupNormalizationV18Op(OnnxOp):
     Y = result_def()
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
     num_groups = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="num_groups")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class GroupNormalizationOp(OnnxOp):
+class GroupNormalizationOp(GroupNormalizationFamily):
     """A GroupNormalization function. Carries out group normalization as described in the
     paper https://arxiv.org/abs/1803.08494
 
@@ -2263,6 +2500,7 @@ class GroupNormalizationOp(OnnxOp):
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
     num_groups = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="num_groups")
     stash_type = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="stash_type")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2279,6 +2517,7 @@ class HammingWindowOp(OnnxOp):
     output = result_def()
     output_datatype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_datatype")
     periodic = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="periodic")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2295,10 +2534,15 @@ class HannWindowOp(OnnxOp):
     output = result_def()
     output_datatype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_datatype")
     periodic = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="periodic")
+    traits = traits_def(Pure())
+
+
+class HardSigmoidFamily(OnnxOp):
+    """Every opset form of ONNX ``HardSigmoid`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class HardSigmoidV1Op(OnnxOp):
+class HardSigmoidV1Op(HardSigmoidFamily):
     """HardSigmoid takes one input data (Tensor<T>) and produces one output data
     (Tensor<T>) where the HardSigmoid function, y = max(0, min(1, alpha * x + beta)), is
     applied to the tensor elementwise.
@@ -2313,10 +2557,11 @@ class HardSigmoidV1Op(OnnxOp):
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
     beta = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="beta")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class HardSigmoidOp(OnnxOp):
+class HardSigmoidOp(HardSigmoidFamily):
     """HardSigmoid takes one input data (Tensor<T>) and produces one output data
     (Tensor<T>) where the HardSigmoid function, y = max(0, min(1, alpha * x + beta)), is
     applied to the tensor elementwise.
@@ -2330,6 +2575,7 @@ class HardSigmoidOp(OnnxOp):
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
     beta = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="beta")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2346,6 +2592,7 @@ class HardSwishOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "HardSwish", (14, 22), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2360,6 +2607,7 @@ class HardmaxOp(OnnxOp):
     input = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2373,6 +2621,7 @@ class IdentityOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Identity", (1, 13, 14, 16, 19, 21, 23, 24, 25), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2388,7 +2637,7 @@ class IfOp(OnnxOp):
     outputs = var_result_def()
     else_branch = region_def()
     then_branch = region_def()
-    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
+    traits = traits_def(NoTerminator(), Pure())
 
 
 @irdl_op_definition
@@ -2407,10 +2656,15 @@ class ImageDecoderOp(OnnxOp):
     encoded_stream = operand_def()
     image = result_def()
     pixel_format = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="pixel_format")
+    traits = traits_def(Pure())
+
+
+class InstanceNormalizationFamily(OnnxOp):
+    """Every opset form of ONNX ``InstanceNormalization`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class InstanceNormalizationV1Op(OnnxOp):
+class InstanceNormalizationV1Op(InstanceNormalizationFamily):
     """Carries out instance normalization as described in the paper
     https://arxiv.org/abs/1607.08022.
 
@@ -2425,10 +2679,11 @@ class InstanceNormalizationV1Op(OnnxOp):
     output = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class InstanceNormalizationOp(OnnxOp):
+class InstanceNormalizationOp(InstanceNormalizationFamily):
     """Carries out instance normalization as described in the paper
     https://arxiv.org/abs/1607.08022.
 
@@ -2442,6 +2697,7 @@ class InstanceNormalizationOp(OnnxOp):
     B = operand_def()
     output = result_def()
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2457,6 +2713,7 @@ class IsInfOp(OnnxOp):
     Y = result_def()
     detect_negative = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="detect_negative")
     detect_positive = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="detect_positive")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2470,6 +2727,7 @@ class IsNaNOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "IsNaN", (9, 13, 20), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2492,10 +2750,15 @@ class LRNOp(OnnxOp):
     beta = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="beta")
     bias = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="bias")
     size = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="size")
+    traits = traits_def(Pure())
+
+
+class LSTMFamily(OnnxOp):
+    """Every opset form of ONNX ``LSTM`` (signatures since 1, 7, 14): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class LSTMV1Op(OnnxOp):
+class LSTMV1Op(LSTMFamily):
     """Computes an one-layer LSTM. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -2523,10 +2786,11 @@ class LSTMV1Op(OnnxOp):
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     input_forget = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="input_forget")
     output_sequence = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_sequence")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class LSTMV7Op(OnnxOp):
+class LSTMV7Op(LSTMFamily):
     """Computes an one-layer LSTM. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -2553,10 +2817,11 @@ class LSTMV7Op(OnnxOp):
     direction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="direction")
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     input_forget = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="input_forget")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class LSTMOp(OnnxOp):
+class LSTMOp(LSTMFamily):
     """Computes an one-layer LSTM. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -2584,6 +2849,7 @@ class LSTMOp(OnnxOp):
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     input_forget = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="input_forget")
     layout = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="layout")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2608,10 +2874,15 @@ class LayerNormalizationOp(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
     stash_type = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="stash_type")
+    traits = traits_def(Pure())
+
+
+class LeakyReluFamily(OnnxOp):
+    """Every opset form of ONNX ``LeakyRelu`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class LeakyReluV1Op(OnnxOp):
+class LeakyReluV1Op(LeakyReluFamily):
     """LeakyRelu takes input data (Tensor<T>) and an argument alpha, and produces one
     output data (Tensor<T>) where the function `f(x) = alpha * x for x < 0`, `f(x) = x
     for x >= 0`, is applied to the data tensor elementwise.
@@ -2625,10 +2896,11 @@ class LeakyReluV1Op(OnnxOp):
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class LeakyReluOp(OnnxOp):
+class LeakyReluOp(LeakyReluFamily):
     """LeakyRelu takes input data (Tensor<T>) and an argument alpha, and produces one
     output data (Tensor<T>) where the function `f(x) = alpha * x for x < 0`, `f(x) = x
     for x >= 0`, is applied to the data tensor elementwise.
@@ -2641,10 +2913,15 @@ class LeakyReluOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
+    traits = traits_def(Pure())
+
+
+class LessFamily(OnnxOp):
+    """Every opset form of ONNX ``Less`` (signatures since 1, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class LessV1Op(OnnxOp):
+class LessV1Op(LessFamily):
     """Returns the tensor resulted from performing the `less` logical operation elementwise
     on the input tensors `A` and `B`.
 
@@ -2658,10 +2935,11 @@ class LessV1Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class LessOp(OnnxOp):
+class LessOp(LessFamily):
     """Returns the tensor resulted from performing the `less` logical operation elementwise
     on the input tensors `A` and `B` (with Numpy-style broadcasting support).
 
@@ -2673,6 +2951,7 @@ class LessOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2689,6 +2968,7 @@ class LessOrEqualOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2714,10 +2994,15 @@ class LinearAttentionOp(OnnxOp):
     q_num_heads = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="q_num_heads")
     scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="scale")
     update_rule = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="update_rule")
+    traits = traits_def(Pure())
+
+
+class LogFamily(OnnxOp):
+    """Every opset form of ONNX ``Log`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class LogV1Op(OnnxOp):
+class LogV1Op(LogFamily):
     """Calculates the natural log of the given input tensor, element-wise.
 
     ONNX ``Log``, opset versions 1.
@@ -2728,10 +3013,11 @@ class LogV1Op(OnnxOp):
     input = operand_def()
     output = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class LogOp(OnnxOp):
+class LogOp(LogFamily):
     """Calculates the natural log of the given input tensor, element-wise.
 
     ONNX ``Log``, opset versions 6, 13.
@@ -2741,6 +3027,7 @@ class LogOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Log", (6, 13), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2755,6 +3042,7 @@ class LogSoftmaxOp(OnnxOp):
     input = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2771,7 +3059,7 @@ class LoopOp(OnnxOp):
     v_initial = var_operand_def()
     v_final_and_scan_outputs = var_result_def()
     body = region_def()
-    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
+    traits = traits_def(NoTerminator(), Pure())
 
 
 @irdl_op_definition
@@ -2790,10 +3078,15 @@ class LpNormalizationOp(OnnxOp):
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     p = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="p")
+    traits = traits_def(Pure())
+
+
+class LpPoolFamily(OnnxOp):
+    """Every opset form of ONNX ``LpPool`` (signatures since 1, 2, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class LpPoolV1Op(OnnxOp):
+class LpPoolV1Op(LpPoolFamily):
     """LpPool consumes an input tensor X and applies Lp pooling across the the tensor
     according to kernel sizes, stride sizes, and pad lengths. Lp pooling consisting of
     computing the Lp norm on all values of a subset of the input tensor according to the
@@ -2812,10 +3105,11 @@ class LpPoolV1Op(OnnxOp):
     p = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="p")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class LpPoolV2Op(OnnxOp):
+class LpPoolV2Op(LpPoolFamily):
     """LpPool consumes an input tensor X and applies Lp pooling across the tensor according
     to kernel sizes, stride sizes, and pad lengths. Lp pooling consisting of computing
     the Lp norm on all values of a subset of the input tensor according to the kernel
@@ -2833,10 +3127,11 @@ class LpPoolV2Op(OnnxOp):
     p = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="p")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class LpPoolOp(OnnxOp):
+class LpPoolOp(LpPoolFamily):
     """LpPool consumes an input tensor X and applies Lp pooling across the tensor according
     to kernel sizes, stride sizes, and pad lengths. Lp pooling consisting of computing
     the Lp norm on all values of a subset of the input tensor according to the kernel
@@ -2857,6 +3152,7 @@ class LpPoolOp(OnnxOp):
     p = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="p")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2872,6 +3168,7 @@ class MatMulOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -2891,10 +3188,15 @@ class MatMulIntegerOp(OnnxOp):
     a_zero_point = operand_def()
     b_zero_point = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class MaxFamily(OnnxOp):
+    """Every opset form of ONNX ``Max`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MaxV1Op(OnnxOp):
+class MaxV1Op(MaxFamily):
     """Element-wise max of each of the input tensors. All inputs and outputs must have the
     same shape and data type.
 
@@ -2906,10 +3208,11 @@ class MaxV1Op(OnnxOp):
     data_0 = var_operand_def()
     max = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MaxOp(OnnxOp):
+class MaxOp(MaxFamily):
     """Element-wise max of each of the input tensors (with Numpy-style broadcasting
     support). All inputs and outputs must have the same data type. This operator
     supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details
@@ -2922,10 +3225,15 @@ class MaxOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Max", (6, 8, 12, 13), (Param("data_0", Arity.VARIADIC),), (Param("max", Arity.SINGLE),), ())
     data_0 = var_operand_def()
     max = result_def()
+    traits = traits_def(Pure())
+
+
+class MaxPoolFamily(OnnxOp):
+    """Every opset form of ONNX ``MaxPool`` (signatures since 1, 8, 10): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MaxPoolV1Op(OnnxOp):
+class MaxPoolV1Op(MaxPoolFamily):
     """MaxPool consumes an input tensor X and applies max pooling across the tensor
     according to kernel sizes, stride sizes, and pad lengths. max pooling consisting of
     computing the max on all values of a subset of the input tensor according to the
@@ -2943,10 +3251,11 @@ class MaxPoolV1Op(OnnxOp):
     kernel_shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MaxPoolV8Op(OnnxOp):
+class MaxPoolV8Op(MaxPoolFamily):
     """MaxPool consumes an input tensor X and applies max pooling across the tensor
     according to kernel sizes, stride sizes, and pad lengths. max pooling consisting of
     computing the max on all values of a subset of the input tensor according to the
@@ -2966,10 +3275,11 @@ class MaxPoolV8Op(OnnxOp):
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     storage_order = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="storage_order")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MaxPoolOp(OnnxOp):
+class MaxPoolOp(MaxPoolFamily):
     """MaxPool consumes an input tensor X and applies max pooling across the tensor
     according to kernel sizes, stride sizes, and pad lengths. max pooling consisting of
     computing the max on all values of a subset of the input tensor according to the
@@ -2991,6 +3301,7 @@ class MaxPoolOp(OnnxOp):
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     storage_order = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="storage_order")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3009,6 +3320,7 @@ class MaxRoiPoolOp(OnnxOp):
     Y = result_def()
     pooled_shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pooled_shape")
     spatial_scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="spatial_scale")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3031,10 +3343,15 @@ class MaxUnpoolOp(OnnxOp):
     kernel_shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
+
+
+class MeanFamily(OnnxOp):
+    """Every opset form of ONNX ``Mean`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MeanV1Op(OnnxOp):
+class MeanV1Op(MeanFamily):
     """Element-wise mean of each of the input tensors. All inputs and outputs must have the
     same shape and data type.
 
@@ -3046,10 +3363,11 @@ class MeanV1Op(OnnxOp):
     data_0 = var_operand_def()
     mean = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MeanOp(OnnxOp):
+class MeanOp(MeanFamily):
     """Element-wise mean of each of the input tensors (with Numpy-style broadcasting
     support). All inputs and outputs must have the same data type. This operator
     supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details
@@ -3062,6 +3380,7 @@ class MeanOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Mean", (6, 8, 13), (Param("data_0", Arity.VARIADIC),), (Param("mean", Arity.SINGLE),), ())
     data_0 = var_operand_def()
     mean = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3077,6 +3396,7 @@ class MeanVarianceNormalizationOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3099,10 +3419,15 @@ class MelWeightMatrixOp(OnnxOp):
     upper_edge_hertz = operand_def()
     output = result_def()
     output_datatype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_datatype")
+    traits = traits_def(Pure())
+
+
+class MinFamily(OnnxOp):
+    """Every opset form of ONNX ``Min`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MinV1Op(OnnxOp):
+class MinV1Op(MinFamily):
     """Element-wise min of each of the input tensors. All inputs and outputs must have the
     same shape and data type.
 
@@ -3114,10 +3439,11 @@ class MinV1Op(OnnxOp):
     data_0 = var_operand_def()
     min = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MinOp(OnnxOp):
+class MinOp(MinFamily):
     """Element-wise min of each of the input tensors (with Numpy-style broadcasting
     support). All inputs and outputs must have the same data type. This operator
     supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details
@@ -3130,6 +3456,7 @@ class MinOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Min", (6, 8, 12, 13), (Param("data_0", Arity.VARIADIC),), (Param("min", Arity.SINGLE),), ())
     data_0 = var_operand_def()
     min = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3143,6 +3470,7 @@ class MishOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Mish", (18, 22), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3159,10 +3487,15 @@ class ModOp(OnnxOp):
     B = operand_def()
     C = result_def()
     fmod = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="fmod")
+    traits = traits_def(Pure())
+
+
+class MulFamily(OnnxOp):
+    """Every opset form of ONNX ``Mul`` (signatures since 1, 6, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MulV1Op(OnnxOp):
+class MulV1Op(MulFamily):
     """Performs element-wise binary multiplication (with limited broadcast support).
 
     ONNX ``Mul``, opset versions 1.
@@ -3176,10 +3509,11 @@ class MulV1Op(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MulV6Op(OnnxOp):
+class MulV6Op(MulFamily):
     """Performs element-wise binary multiplication (with limited broadcast support).
 
     ONNX ``Mul``, opset versions 6.
@@ -3192,10 +3526,11 @@ class MulV6Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MulOp(OnnxOp):
+class MulOp(MulFamily):
     """Performs element-wise binary multiplication (with Numpy-style broadcasting support).
 
     ONNX ``Mul``, opset versions 7, 13, 14.
@@ -3206,6 +3541,7 @@ class MulOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3223,10 +3559,15 @@ class MultinomialOp(OnnxOp):
     dtype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="dtype")
     sample_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="sample_size")
     seed = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="seed")
+    traits = traits_def(RandomDraw())
+
+
+class NegFamily(OnnxOp):
+    """Every opset form of ONNX ``Neg`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class NegV1Op(OnnxOp):
+class NegV1Op(NegFamily):
     """Neg takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     each element flipped sign, y = -x, is applied to the tensor elementwise.
 
@@ -3238,10 +3579,11 @@ class NegV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class NegOp(OnnxOp):
+class NegOp(NegFamily):
     """Neg takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     each element flipped sign, y = -x, is applied to the tensor elementwise.
 
@@ -3252,6 +3594,7 @@ class NegOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Neg", (6, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3273,6 +3616,7 @@ class NegativeLogLikelihoodLossOp(OnnxOp):
     loss = result_def()
     ignore_index = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="ignore_index")
     reduction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="reduction")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3295,6 +3639,7 @@ class NonMaxSuppressionOp(OnnxOp):
     score_threshold = operand_def()
     selected_indices = result_def()
     center_point_box = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="center_point_box")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3312,6 +3657,7 @@ class NonZeroOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "NonZero", (9, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3325,6 +3671,7 @@ class NotOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Not", (1,), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3345,6 +3692,7 @@ class OneHotOp(OnnxOp):
     values = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3360,6 +3708,7 @@ class OptionalOp(OnnxOp):
     input = operand_def()
     output = result_def()
     type = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.TYPE_PROTO], prop_name="type")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3376,10 +3725,15 @@ class OptionalGetElementOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "OptionalGetElement", (15, 18, 28), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class OptionalHasElementFamily(OnnxOp):
+    """Every opset form of ONNX ``OptionalHasElement`` (signatures since 15, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class OptionalHasElementV15Op(OnnxOp):
+class OptionalHasElementV15Op(OptionalHasElementFamily):
     """Returns true if the optional-type input contains an element. If it is an empty
     optional-type, this op returns false.
 
@@ -3390,10 +3744,11 @@ class OptionalHasElementV15Op(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "OptionalHasElement", (15,), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class OptionalHasElementOp(OnnxOp):
+class OptionalHasElementOp(OptionalHasElementFamily):
     """Returns true if (1) the input is an optional-type and contains an element, or, (2)
     the input is a tensor or sequence type. If the input is not provided or is an empty
     optional-type, this op returns false.
@@ -3405,10 +3760,15 @@ class OptionalHasElementOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "OptionalHasElement", (18, 28), (Param("input", Arity.OPTIONAL),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class OrFamily(OnnxOp):
+    """Every opset form of ONNX ``Or`` (signatures since 1, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class OrV1Op(OnnxOp):
+class OrV1Op(OrFamily):
     """Returns the tensor resulted from performing the `or` logical operation elementwise
     on the input tensors `A` and `B`.
 
@@ -3422,10 +3782,11 @@ class OrV1Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class OrOp(OnnxOp):
+class OrOp(OrFamily):
     """Returns the tensor resulted from performing the `or` logical operation elementwise
     on the input tensors `A` and `B` (with Numpy-style broadcasting support).
 
@@ -3437,10 +3798,15 @@ class OrOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
+
+
+class PReluFamily(OnnxOp):
+    """Every opset form of ONNX ``PRelu`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class PReluV1Op(OnnxOp):
+class PReluV1Op(PReluFamily):
     """PRelu takes input data (Tensor<T>) and slope tensor as input, and produces one
     output data (Tensor<T>) where the function `f(x) = slope * x for x < 0`, `f(x) = x
     for x >= 0`., is applied to the data tensor elementwise.
@@ -3454,10 +3820,11 @@ class PReluV1Op(OnnxOp):
     slope = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class PReluOp(OnnxOp):
+class PReluOp(PReluFamily):
     """PRelu takes input data (Tensor<T>) and slope tensor as input, and produces one
     output data (Tensor<T>) where the function `f(x) = slope * x for x < 0`, `f(x) = x
     for x >= 0`., is applied to the data tensor elementwise. This operator supports
@@ -3472,10 +3839,15 @@ class PReluOp(OnnxOp):
     X = operand_def()
     slope = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class PadFamily(OnnxOp):
+    """Every opset form of ONNX ``Pad`` (signatures since 1, 2, 11, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class PadV1Op(OnnxOp):
+class PadV1Op(PadFamily):
     """Given `data` tensor, paddings, mode, and value. Example: Insert 0 paddings to the
     beginning of the second dimension. data = [ [1.0, 1.2], [2.3, 3.4], [4.5, 5.7], ]
     paddings = [0, 0, 2, 0] output = [ [ [0.0, 0.0, 1.0, 1.2], [0.0, 0.0, 2.3, 3.4],
@@ -3491,10 +3863,11 @@ class PadV1Op(OnnxOp):
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     paddings = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="paddings")
     value = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="value")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class PadV2Op(OnnxOp):
+class PadV2Op(PadFamily):
     """Given `data` tensor, pads, mode, and value. Example: Insert 0 pads to the beginning
     of the second dimension. data = [ [1.0, 1.2], [2.3, 3.4], [4.5, 5.7], ] pads = [0,
     2, 0, 0] output = [ [ [0.0, 0.0, 1.0, 1.2], [0.0, 0.0, 2.3, 3.4], [0.0, 0.0, 4.5,
@@ -3510,10 +3883,11 @@ class PadV2Op(OnnxOp):
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     pads = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     value = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="value")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class PadV11Op(OnnxOp):
+class PadV11Op(PadFamily):
     """Given a tensor containing the data to be padded (`data`), a tensor containing the
     number of start and end pad values for axis (`pads`), (optionally) a `mode`, and
     (optionally) `constant_value`, a padded tensor (`output`) is generated.
@@ -3528,10 +3902,11 @@ class PadV11Op(OnnxOp):
     constant_value = operand_def()
     output = result_def()
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class PadOp(OnnxOp):
+class PadOp(PadFamily):
     """Given a tensor containing the data to be padded (`data`), a tensor containing the
     number of start and end pad values for axis (`pads`), (optionally) a `mode`, and
     (optionally) `constant_value`, a padded tensor (`output`) is generated.
@@ -3547,10 +3922,15 @@ class PadOp(OnnxOp):
     axes = operand_def()
     output = result_def()
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
+    traits = traits_def(Pure())
+
+
+class PowFamily(OnnxOp):
+    """Every opset form of ONNX ``Pow`` (signatures since 1, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class PowV1Op(OnnxOp):
+class PowV1Op(PowFamily):
     """Pow takes input data (Tensor<T>) and exponent Tensor, and produces one output data
     (Tensor<T>) where the function `f(x) = x^exponent`, is applied to the data tensor
     elementwise.
@@ -3565,10 +3945,11 @@ class PowV1Op(OnnxOp):
     Z = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class PowOp(OnnxOp):
+class PowOp(PowFamily):
     """Pow takes input data (Tensor<T>) and exponent Tensor, and produces one output data
     (Tensor<T>) where the function `f(x) = x^exponent`, is applied to the data tensor
     elementwise. This operator supports **multidirectional (i.e., Numpy-style)
@@ -3582,6 +3963,7 @@ class PowOp(OnnxOp):
     X = operand_def()
     Y = operand_def()
     Z = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3613,6 +3995,7 @@ class QLinearConvOp(OnnxOp):
     kernel_shape = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="kernel_shape")
     pads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pads")
     strides = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="strides")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3638,10 +4021,15 @@ class QLinearMatMulOp(OnnxOp):
     y_scale = operand_def()
     y_zero_point = operand_def()
     y = result_def()
+    traits = traits_def(Pure())
+
+
+class QuantizeLinearFamily(OnnxOp):
+    """Every opset form of ONNX ``QuantizeLinear`` (signatures since 10, 13, 19, 21, 23): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class QuantizeLinearV10Op(OnnxOp):
+class QuantizeLinearV10Op(QuantizeLinearFamily):
     """The linear per-tensor/layer quantization operator. It consumes a high precision
     tensor, a scale, a zero point to compute the low precision / quantized tensor. The
     quantization formula is y = saturate ((x / y_scale) + y_zero_point). For saturation,
@@ -3657,10 +4045,11 @@ class QuantizeLinearV10Op(OnnxOp):
     y_scale = operand_def()
     y_zero_point = operand_def()
     y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class QuantizeLinearV13Op(OnnxOp):
+class QuantizeLinearV13Op(QuantizeLinearFamily):
     """The linear quantization operator. It consumes a high precision tensor, a scale, and
     a zero point to compute the low precision / quantized tensor. The scale factor and
     zero point must have same shape, and can be either a scalar for per-tensor / per
@@ -3677,10 +4066,11 @@ class QuantizeLinearV13Op(OnnxOp):
     y_zero_point = operand_def()
     y = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class QuantizeLinearV19Op(OnnxOp):
+class QuantizeLinearV19Op(QuantizeLinearFamily):
     """The linear quantization operator. It consumes a high precision tensor, a scale, and
     a zero point to compute the low precision / quantized tensor. The scale factor and
     zero point must have same shape, and can be either a scalar for per-tensor / per
@@ -3698,10 +4088,11 @@ class QuantizeLinearV19Op(OnnxOp):
     y = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     saturate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="saturate")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class QuantizeLinearV21Op(OnnxOp):
+class QuantizeLinearV21Op(QuantizeLinearFamily):
     """The linear quantization operator consumes a high-precision tensor, a scale, and a
     zero point to compute the low-precision/quantized tensor. The scale factor and zero
     point must have the same shape, determining the quantization granularity. The
@@ -3721,10 +4112,11 @@ class QuantizeLinearV21Op(OnnxOp):
     block_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="block_size")
     output_dtype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_dtype")
     saturate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="saturate")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class QuantizeLinearOp(OnnxOp):
+class QuantizeLinearOp(QuantizeLinearFamily):
     """The linear quantization operator consumes a high-precision tensor, a scale, and a
     zero point to compute the low-precision/quantized tensor. The scale factor and zero
     point must have the same shape, determining the quantization granularity. The
@@ -3744,6 +4136,7 @@ class QuantizeLinearOp(OnnxOp):
     output_dtype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_dtype")
     precision = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="precision")
     saturate = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="saturate")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3765,10 +4158,15 @@ class RMSNormalizationOp(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     epsilon = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="epsilon")
     stash_type = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="stash_type")
+    traits = traits_def(Pure())
+
+
+class RNNFamily(OnnxOp):
+    """Every opset form of ONNX ``RNN`` (signatures since 1, 7, 14): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class RNNV1Op(OnnxOp):
+class RNNV1Op(RNNFamily):
     """Computes an one-layer simple RNN. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -3792,10 +4190,11 @@ class RNNV1Op(OnnxOp):
     direction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="direction")
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     output_sequence = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_sequence")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class RNNV7Op(OnnxOp):
+class RNNV7Op(RNNFamily):
     """Computes an one-layer simple RNN. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -3818,10 +4217,11 @@ class RNNV7Op(OnnxOp):
     clip = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="clip")
     direction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="direction")
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class RNNOp(OnnxOp):
+class RNNOp(RNNFamily):
     """Computes an one-layer simple RNN. This operator is usually supported via some custom
     implementation such as CuDNN.
 
@@ -3845,6 +4245,7 @@ class RNNOp(OnnxOp):
     direction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="direction")
     hidden_size = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="hidden_size")
     layout = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="layout")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -3864,6 +4265,7 @@ class RandomNormalOp(OnnxOp):
     scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="scale")
     seed = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="seed")
     shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="shape")
+    traits = traits_def(RandomDraw())
 
 
 @irdl_op_definition
@@ -3883,6 +4285,7 @@ class RandomNormalLikeOp(OnnxOp):
     mean = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="mean")
     scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="scale")
     seed = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="seed")
+    traits = traits_def(RandomDraw())
 
 
 @irdl_op_definition
@@ -3901,6 +4304,7 @@ class RandomUniformOp(OnnxOp):
     low = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="low")
     seed = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="seed")
     shape = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="shape")
+    traits = traits_def(RandomDraw())
 
 
 @irdl_op_definition
@@ -3920,10 +4324,15 @@ class RandomUniformLikeOp(OnnxOp):
     high = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="high")
     low = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="low")
     seed = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="seed")
+    traits = traits_def(RandomDraw())
+
+
+class RangeFamily(OnnxOp):
+    """Every opset form of ONNX ``Range`` (signatures since 11, 27): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class RangeV11Op(OnnxOp):
+class RangeV11Op(RangeFamily):
     """Generate a tensor containing a sequence of numbers that begin at `start` and extends
     by increments of `delta` up to `limit` (exclusive).
 
@@ -3936,10 +4345,11 @@ class RangeV11Op(OnnxOp):
     limit = operand_def()
     delta = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class RangeOp(OnnxOp):
+class RangeOp(RangeFamily):
     """Generate a tensor containing a sequence of numbers that begin at `start` and extends
     by increments of `delta` up to `limit` (exclusive).
 
@@ -3953,10 +4363,15 @@ class RangeOp(OnnxOp):
     delta = operand_def()
     output = result_def()
     stash_type = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="stash_type")
+    traits = traits_def(Pure())
+
+
+class ReciprocalFamily(OnnxOp):
+    """Every opset form of ONNX ``Reciprocal`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReciprocalV1Op(OnnxOp):
+class ReciprocalV1Op(ReciprocalFamily):
     """Reciprocal takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where the reciprocal is, y = 1/x, is applied to the tensor elementwise.
 
@@ -3968,10 +4383,11 @@ class ReciprocalV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReciprocalOp(OnnxOp):
+class ReciprocalOp(ReciprocalFamily):
     """Reciprocal takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where the reciprocal is, y = 1/x, is applied to the tensor elementwise.
 
@@ -3982,10 +4398,15 @@ class ReciprocalOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Reciprocal", (6, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class ReduceL1Family(OnnxOp):
+    """Every opset form of ONNX ``ReduceL1`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceL1V1Op(OnnxOp):
+class ReduceL1V1Op(ReduceL1Family):
     """Computes the L1 norm of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4001,10 +4422,11 @@ class ReduceL1V1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceL1Op(OnnxOp):
+class ReduceL1Op(ReduceL1Family):
     """Computes the L1 norm of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4021,10 +4443,15 @@ class ReduceL1Op(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceL2Family(OnnxOp):
+    """Every opset form of ONNX ``ReduceL2`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceL2V1Op(OnnxOp):
+class ReduceL2V1Op(ReduceL2Family):
     """Computes the L2 norm of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4040,10 +4467,11 @@ class ReduceL2V1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceL2Op(OnnxOp):
+class ReduceL2Op(ReduceL2Family):
     """Computes the L2 norm of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4060,10 +4488,15 @@ class ReduceL2Op(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceLogSumFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceLogSum`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceLogSumV1Op(OnnxOp):
+class ReduceLogSumV1Op(ReduceLogSumFamily):
     """Computes the log sum of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4079,10 +4512,11 @@ class ReduceLogSumV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceLogSumOp(OnnxOp):
+class ReduceLogSumOp(ReduceLogSumFamily):
     """Computes the log sum of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4099,10 +4533,15 @@ class ReduceLogSumOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceLogSumExpFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceLogSumExp`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceLogSumExpV1Op(OnnxOp):
+class ReduceLogSumExpV1Op(ReduceLogSumExpFamily):
     """Computes the log sum exponent of the input tensor's elements along the provided
     axes. The resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4118,10 +4557,11 @@ class ReduceLogSumExpV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceLogSumExpOp(OnnxOp):
+class ReduceLogSumExpOp(ReduceLogSumExpFamily):
     """Computes the log sum exponent of the input tensor's elements along the provided
     axes. The resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4138,10 +4578,15 @@ class ReduceLogSumExpOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceMaxFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceMax`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceMaxV1Op(OnnxOp):
+class ReduceMaxV1Op(ReduceMaxFamily):
     """Computes the max of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4157,10 +4602,11 @@ class ReduceMaxV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceMaxOp(OnnxOp):
+class ReduceMaxOp(ReduceMaxFamily):
     """Computes the max of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4177,10 +4623,15 @@ class ReduceMaxOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceMeanFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceMean`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceMeanV1Op(OnnxOp):
+class ReduceMeanV1Op(ReduceMeanFamily):
     """Computes the mean of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4196,10 +4647,11 @@ class ReduceMeanV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceMeanOp(OnnxOp):
+class ReduceMeanOp(ReduceMeanFamily):
     """Computes the mean of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4216,10 +4668,15 @@ class ReduceMeanOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceMinFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceMin`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceMinV1Op(OnnxOp):
+class ReduceMinV1Op(ReduceMinFamily):
     """Computes the min of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4235,10 +4692,11 @@ class ReduceMinV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceMinOp(OnnxOp):
+class ReduceMinOp(ReduceMinFamily):
     """Computes the min of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4255,10 +4713,15 @@ class ReduceMinOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceProdFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceProd`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceProdV1Op(OnnxOp):
+class ReduceProdV1Op(ReduceProdFamily):
     """Computes the product of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4274,10 +4737,11 @@ class ReduceProdV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceProdOp(OnnxOp):
+class ReduceProdOp(ReduceProdFamily):
     """Computes the product of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4294,10 +4758,15 @@ class ReduceProdOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceSumFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceSum`` (signatures since 1, 13): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceSumV1Op(OnnxOp):
+class ReduceSumV1Op(ReduceSumFamily):
     """Computes the sum of the input tensor's element along the provided axes. The
     resulting tensor has the same rank as the input if keepdims equals 1. If keepdims
     equal 0, then the resulted tensor have the reduced dimension pruned.
@@ -4311,10 +4780,11 @@ class ReduceSumV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceSumOp(OnnxOp):
+class ReduceSumOp(ReduceSumFamily):
     """Computes the sum of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4331,10 +4801,15 @@ class ReduceSumOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
+
+
+class ReduceSumSquareFamily(OnnxOp):
+    """Every opset form of ONNX ``ReduceSumSquare`` (signatures since 1, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReduceSumSquareV1Op(OnnxOp):
+class ReduceSumSquareV1Op(ReduceSumSquareFamily):
     """Computes the sum square of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4350,10 +4825,11 @@ class ReduceSumSquareV1Op(OnnxOp):
     reduced = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReduceSumSquareOp(OnnxOp):
+class ReduceSumSquareOp(ReduceSumSquareFamily):
     """Computes the sum square of the input tensor's elements along the provided axes. The
     resulting tensor has the same rank as the input if `keepdims` equals 1. If
     `keepdims` equals 0, then the resulting tensor has the reduced dimension pruned.
@@ -4370,6 +4846,7 @@ class ReduceSumSquareOp(OnnxOp):
     reduced = result_def()
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
     noop_with_empty_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="noop_with_empty_axes")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4387,10 +4864,15 @@ class RegexFullMatchOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     pattern = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="pattern")
+    traits = traits_def(Pure())
+
+
+class ReluFamily(OnnxOp):
+    """Every opset form of ONNX ``Relu`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReluV1Op(OnnxOp):
+class ReluV1Op(ReluFamily):
     """Relu takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the rectified linear function, y = max(0, x), is applied to the tensor elementwise.
 
@@ -4402,10 +4884,11 @@ class ReluV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReluOp(OnnxOp):
+class ReluOp(ReluFamily):
     """Relu takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the rectified linear function, y = max(0, x), is applied to the tensor elementwise.
 
@@ -4416,10 +4899,15 @@ class ReluOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Relu", (6, 13, 14), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class ReshapeFamily(OnnxOp):
+    """Every opset form of ONNX ``Reshape`` (signatures since 1, 5, 14): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ReshapeV1Op(OnnxOp):
+class ReshapeV1Op(ReshapeFamily):
     """Reshape the input tensor similar to numpy.reshape. It takes a tensor as input and an
     argument `shape`. It outputs the reshaped tensor. At most one dimension of the new
     shape can be -1. In this case, the value is inferred from the size of the tensor and
@@ -4435,10 +4923,11 @@ class ReshapeV1Op(OnnxOp):
     reshaped = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
     shape = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="shape")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReshapeV5Op(OnnxOp):
+class ReshapeV5Op(ReshapeFamily):
     """Reshape the input tensor similar to numpy.reshape. First input is the data tensor,
     second input is a shape tensor which specifies the output shape. It outputs the
     reshaped tensor. At most one dimension of the new shape can be -1. In this case, the
@@ -4453,10 +4942,11 @@ class ReshapeV5Op(OnnxOp):
     data = operand_def()
     shape = operand_def()
     reshaped = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ReshapeOp(OnnxOp):
+class ReshapeOp(ReshapeFamily):
     """Reshape the input tensor similar to numpy.reshape. First input is the data tensor,
     second input is a shape tensor which specifies the output shape. It outputs the
     reshaped tensor. At most one dimension of the new shape can be -1. In this case, the
@@ -4472,10 +4962,15 @@ class ReshapeOp(OnnxOp):
     shape = operand_def()
     reshaped = result_def()
     allowzero = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="allowzero")
+    traits = traits_def(Pure())
+
+
+class ResizeFamily(OnnxOp):
+    """Every opset form of ONNX ``Resize`` (signatures since 10, 11, 13, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ResizeV10Op(OnnxOp):
+class ResizeV10Op(ResizeFamily):
     """Resize the input tensor. Each dimension value of the output tensor is:
     output_dimension = floor(input_dimension * scale).
 
@@ -4488,10 +4983,11 @@ class ResizeV10Op(OnnxOp):
     scales = operand_def()
     Y = result_def()
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ResizeV11Op(OnnxOp):
+class ResizeV11Op(ResizeFamily):
     """Resize the input tensor. In general, it calculates every value in the output tensor
     as a weighted average of neighborhood (a.k.a. sampling locations) in the input
     tensor. Each dimension value of the output tensor is: output_dimension =
@@ -4514,10 +5010,11 @@ class ResizeV11Op(OnnxOp):
     extrapolation_value = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="extrapolation_value")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     nearest_mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="nearest_mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ResizeV13Op(OnnxOp):
+class ResizeV13Op(ResizeFamily):
     """Resize the input tensor. In general, it calculates every value in the output tensor
     as a weighted average of neighborhood (a.k.a. sampling locations) in the input
     tensor. Each dimension value of the output tensor is: output_dimension =
@@ -4540,10 +5037,11 @@ class ResizeV13Op(OnnxOp):
     extrapolation_value = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="extrapolation_value")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     nearest_mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="nearest_mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ResizeOp(OnnxOp):
+class ResizeOp(ResizeFamily):
     """Resize the input tensor. In general, it calculates every value in the output tensor
     as a weighted average of neighborhood (a.k.a. sampling locations) in the input
     tensor. Each dimension value of the output tensor is: ``` output_dimension =
@@ -4569,6 +5067,7 @@ class ResizeOp(OnnxOp):
     keep_aspect_ratio_policy = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="keep_aspect_ratio_policy")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     nearest_mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="nearest_mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4585,10 +5084,15 @@ class ReverseSequenceOp(OnnxOp):
     Y = result_def()
     batch_axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="batch_axis")
     time_axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="time_axis")
+    traits = traits_def(Pure())
+
+
+class RoiAlignFamily(OnnxOp):
+    """Every opset form of ONNX ``RoiAlign`` (signatures since 10, 16): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class RoiAlignV10Op(OnnxOp):
+class RoiAlignV10Op(RoiAlignFamily):
     """Region of Interest (RoI) align operation described in the [Mask R-CNN
     paper](https://arxiv.org/abs/1703.06870). RoiAlign consumes an input tensor X and
     region of interests (rois) to apply pooling across each RoI; it produces a 4-D
@@ -4608,10 +5112,11 @@ class RoiAlignV10Op(OnnxOp):
     output_width = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_width")
     sampling_ratio = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="sampling_ratio")
     spatial_scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="spatial_scale")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class RoiAlignOp(OnnxOp):
+class RoiAlignOp(RoiAlignFamily):
     """Region of Interest (RoI) align operation described in the [Mask R-CNN
     paper](https://arxiv.org/abs/1703.06870). RoiAlign consumes an input tensor X and
     region of interests (rois) to apply pooling across each RoI; it produces a 4-D
@@ -4632,6 +5137,7 @@ class RoiAlignOp(OnnxOp):
     output_width = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="output_width")
     sampling_ratio = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="sampling_ratio")
     spatial_scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="spatial_scale")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4655,6 +5161,7 @@ class RotaryEmbeddingOp(OnnxOp):
     interleaved = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="interleaved")
     num_heads = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="num_heads")
     rotary_embedding_dim = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="rotary_embedding_dim")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4671,6 +5178,7 @@ class RoundOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Round", (11, 22), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4688,10 +5196,15 @@ class STFTOp(OnnxOp):
     frame_length = operand_def()
     output = result_def()
     onesided = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="onesided")
+    traits = traits_def(Pure())
+
+
+class ScanFamily(OnnxOp):
+    """Every opset form of ONNX ``Scan`` (signatures since 8, 9): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ScanV8Op(OnnxOp):
+class ScanV8Op(ScanFamily):
     """Scan can be used to iterate over one or more scan_input tensors, constructing zero
     or more scan_output tensors. It combines ideas from general recurrences, functional
     programming constructs such as scan, fold, map, and zip, and is intended to enable
@@ -4709,11 +5222,11 @@ class ScanV8Op(OnnxOp):
     body = region_def()
     directions = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="directions")
     num_scan_inputs = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="num_scan_inputs")
-    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
+    traits = traits_def(NoTerminator(), Pure())
 
 
 @irdl_op_definition
-class ScanOp(OnnxOp):
+class ScanOp(ScanFamily):
     """Scan can be used to iterate over one or more scan_input tensors, constructing zero
     or more scan_output tensors. It combines ideas from general recurrences, functional
     programming constructs such as scan, fold, map, and zip, and is intended to enable
@@ -4733,7 +5246,7 @@ class ScanOp(OnnxOp):
     scan_input_directions = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="scan_input_directions")
     scan_output_axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="scan_output_axes")
     scan_output_directions = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="scan_output_directions")
-    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
+    traits = traits_def(NoTerminator(), Pure())
 
 
 @irdl_op_definition
@@ -4752,10 +5265,15 @@ class ScatterOp(OnnxOp):
     updates = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
+
+
+class ScatterElementsFamily(OnnxOp):
+    """Every opset form of ONNX ``ScatterElements`` (signatures since 11, 16): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ScatterElementsV11Op(OnnxOp):
+class ScatterElementsV11Op(ScatterElementsFamily):
     """ScatterElements takes three inputs `data`, `updates`, and `indices` of the same rank
     r >= 1 and an optional attribute axis that identifies an axis of `data` (by default,
     the outer-most axis, that is axis 0). The output of the operation is produced by
@@ -4772,10 +5290,11 @@ class ScatterElementsV11Op(OnnxOp):
     updates = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ScatterElementsOp(OnnxOp):
+class ScatterElementsOp(ScatterElementsFamily):
     """ScatterElements takes three inputs `data`, `updates`, and `indices` of the same rank
     r >= 1 and an optional attribute axis that identifies an axis of `data` (by default,
     the outer-most axis, that is axis 0). The output of the operation is produced by
@@ -4793,10 +5312,15 @@ class ScatterElementsOp(OnnxOp):
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     reduction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="reduction")
+    traits = traits_def(Pure())
+
+
+class ScatterNDFamily(OnnxOp):
+    """Every opset form of ONNX ``ScatterND`` (signatures since 11, 16): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ScatterNDV11Op(OnnxOp):
+class ScatterNDV11Op(ScatterNDFamily):
     """ScatterND takes three inputs `data` tensor of rank r >= 1, `indices` tensor of rank
     q >= 1, and `updates` tensor of rank q + r - indices.shape[-1] - 1. The output of
     the operation is produced by creating a copy of the input `data`, and then updating
@@ -4812,10 +5336,11 @@ class ScatterNDV11Op(OnnxOp):
     indices = operand_def()
     updates = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ScatterNDOp(OnnxOp):
+class ScatterNDOp(ScatterNDFamily):
     """ScatterND takes three inputs `data` tensor of rank r >= 1, `indices` tensor of rank
     q >= 1, and `updates` tensor of rank q + r - indices.shape[-1] - 1. The output of
     the operation is produced by creating a copy of the input `data`, and then updating
@@ -4832,10 +5357,15 @@ class ScatterNDOp(OnnxOp):
     updates = operand_def()
     output = result_def()
     reduction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="reduction")
+    traits = traits_def(Pure())
+
+
+class SeluFamily(OnnxOp):
+    """Every opset form of ONNX ``Selu`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SeluV1Op(OnnxOp):
+class SeluV1Op(SeluFamily):
     """Selu takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the scaled exponential linear unit function, `y = gamma * (alpha * e^x - alpha) for
     x <= 0`, `y = gamma * x for x > 0`, is applied to the tensor elementwise.
@@ -4850,10 +5380,11 @@ class SeluV1Op(OnnxOp):
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
     gamma = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="gamma")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SeluOp(OnnxOp):
+class SeluOp(SeluFamily):
     """Selu takes one input data (Tensor<T>) and produces one output data (Tensor<T>) where
     the scaled exponential linear unit function, `y = gamma * (alpha * e^x - alpha) for
     x <= 0`, `y = gamma * x for x > 0`, is applied to the tensor elementwise.
@@ -4867,6 +5398,7 @@ class SeluOp(OnnxOp):
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
     gamma = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="gamma")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4883,6 +5415,7 @@ class SequenceAtOp(OnnxOp):
     input_sequence = operand_def()
     position = operand_def()
     tensor = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4897,6 +5430,7 @@ class SequenceConstructOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "SequenceConstruct", (11,), (Param("inputs", Arity.VARIADIC),), (Param("output_sequence", Arity.SINGLE),), ())
     inputs = var_operand_def()
     output_sequence = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4910,6 +5444,7 @@ class SequenceEmptyOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "SequenceEmpty", (11,), (), (Param("output", Arity.SINGLE),), (AttrSpec("dtype", AttrKind.INT, False),))
     output = result_def()
     dtype = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="dtype")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4928,6 +5463,7 @@ class SequenceEraseOp(OnnxOp):
     input_sequence = operand_def()
     position = operand_def()
     output_sequence = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4947,6 +5483,7 @@ class SequenceInsertOp(OnnxOp):
     tensor = operand_def()
     position = operand_def()
     output_sequence = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4961,6 +5498,7 @@ class SequenceLengthOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "SequenceLength", (11,), (Param("input_sequence", Arity.SINGLE),), (Param("length", Arity.SINGLE),), ())
     input_sequence = operand_def()
     length = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -4976,11 +5514,15 @@ class SequenceMapOp(OnnxOp):
     additional_inputs = var_operand_def()
     out_sequence = var_result_def()
     body = region_def()
-    traits = traits_def(NoTerminator())  # each region holds one onnx.graph
+    traits = traits_def(NoTerminator(), Pure())
+
+
+class ShapeFamily(OnnxOp):
+    """Every opset form of ONNX ``Shape`` (signatures since 1, 15): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class ShapeV1Op(OnnxOp):
+class ShapeV1Op(ShapeFamily):
     """Takes a tensor as input and outputs an 1D int64 tensor containing the shape of the
     input tensor.
 
@@ -4991,10 +5533,11 @@ class ShapeV1Op(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Shape", (1, 13), (Param("data", Arity.SINGLE),), (Param("shape", Arity.SINGLE),), ())
     data = operand_def()
     shape = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class ShapeOp(OnnxOp):
+class ShapeOp(ShapeFamily):
     """Takes a tensor as input and outputs an 1D int64 tensor containing the shape of the
     input tensor. Optional attributes start and end can be used to compute a slice of
     the input tensor's shape. If start axis is omitted, the slice starts from axis 0.
@@ -5010,6 +5553,7 @@ class ShapeOp(OnnxOp):
     shape = result_def()
     end = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="end")
     start = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="start")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5028,10 +5572,15 @@ class ShrinkOp(OnnxOp):
     output = result_def()
     bias = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="bias")
     lambd = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="lambd")
+    traits = traits_def(Pure())
+
+
+class SigmoidFamily(OnnxOp):
+    """Every opset form of ONNX ``Sigmoid`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SigmoidV1Op(OnnxOp):
+class SigmoidV1Op(SigmoidFamily):
     """Sigmoid takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where the sigmoid function, y = 1 / (1 + exp(-x)), is applied to the tensor
     elementwise.
@@ -5044,10 +5593,11 @@ class SigmoidV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SigmoidOp(OnnxOp):
+class SigmoidOp(SigmoidFamily):
     """Sigmoid takes one input data (Tensor<T>) and produces one output data (Tensor<T>)
     where the sigmoid function, y = 1 / (1 + exp(-x)), is applied to the tensor
     elementwise.
@@ -5059,6 +5609,7 @@ class SigmoidOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Sigmoid", (6, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5073,6 +5624,7 @@ class SignOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Sign", (9, 13), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5086,6 +5638,7 @@ class SinOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Sin", (7, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5099,6 +5652,7 @@ class SinhOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Sinh", (9, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5113,10 +5667,15 @@ class SizeOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Size", (1, 13, 19, 21, 23, 24, 25), (Param("data", Arity.SINGLE),), (Param("size", Arity.SINGLE),), ())
     data = operand_def()
     size = result_def()
+    traits = traits_def(Pure())
+
+
+class SliceFamily(OnnxOp):
+    """Every opset form of ONNX ``Slice`` (signatures since 1, 10): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SliceV1Op(OnnxOp):
+class SliceV1Op(SliceFamily):
     """Produces a slice of the input tensor along multiple axes. Similar to numpy:
     https://numpy.org/doc/stable/reference/routines.indexing.html Slices uses `axes`,
     `starts` and `ends` attributes to specify the start and end dimension for each axis
@@ -5133,10 +5692,11 @@ class SliceV1Op(OnnxOp):
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
     ends = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="ends")
     starts = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="starts")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SliceOp(OnnxOp):
+class SliceOp(SliceFamily):
     """Produces a slice of the input tensor along multiple axes. Similar to numpy:
     https://numpy.org/doc/stable/user/basics.indexing.html?highlight=slice#slicing-and-
     striding
@@ -5152,6 +5712,7 @@ class SliceOp(OnnxOp):
     axes = operand_def()
     steps = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5166,6 +5727,7 @@ class SoftmaxOp(OnnxOp):
     input = operand_def()
     output = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5188,6 +5750,7 @@ class SoftmaxCrossEntropyLossOp(OnnxOp):
     log_prob = result_def()
     ignore_index = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="ignore_index")
     reduction = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="reduction")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5203,6 +5766,7 @@ class SoftplusOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Softplus", (1, 22), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5216,10 +5780,15 @@ class SoftsignOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Softsign", (1, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class SpaceToDepthFamily(OnnxOp):
+    """Every opset form of ONNX ``SpaceToDepth`` (signatures since 1, 28): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SpaceToDepthV1Op(OnnxOp):
+class SpaceToDepthV1Op(SpaceToDepthFamily):
     """SpaceToDepth rearranges blocks of spatial data into depth. More specifically, this
     op outputs a copy of the input tensor where values from the height and width
     dimensions are moved to the depth dimension.
@@ -5232,10 +5801,11 @@ class SpaceToDepthV1Op(OnnxOp):
     input = operand_def()
     output = result_def()
     blocksize = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="blocksize")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SpaceToDepthOp(OnnxOp):
+class SpaceToDepthOp(SpaceToDepthFamily):
     """SpaceToDepth rearranges blocks of spatial data into depth. More specifically, this
     op outputs a copy of the input tensor where values from the height and width
     dimensions are moved to the depth dimension. `mode` determines whether blocks are
@@ -5250,10 +5820,15 @@ class SpaceToDepthOp(OnnxOp):
     output = result_def()
     blocksize = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="blocksize")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
+    traits = traits_def(Pure())
+
+
+class SplitFamily(OnnxOp):
+    """Every opset form of ONNX ``Split`` (signatures since 1, 2, 13, 18): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SplitV1Op(OnnxOp):
+class SplitV1Op(SplitFamily):
     """Split a tensor into a list of tensors, along the specified 'axis'. The lengths of
     the split can be specified using argument 'axis' or optional second input blob to
     the operator. Otherwise, the tensor is split to equal sized parts.
@@ -5268,10 +5843,11 @@ class SplitV1Op(OnnxOp):
     outputs___ = var_result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     split_attr = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="split")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SplitV2Op(OnnxOp):
+class SplitV2Op(SplitFamily):
     """Split a tensor into a list of tensors, along the specified 'axis'. Lengths of the
     parts can be specified using argument 'split'. Otherwise, the tensor is split to
     equal sized parts.
@@ -5285,10 +5861,11 @@ class SplitV2Op(OnnxOp):
     outputs = var_result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     split = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="split")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SplitV13Op(OnnxOp):
+class SplitV13Op(SplitFamily):
     """Split a tensor into a list of tensors, along the specified 'axis'. Lengths of the
     parts can be specified using input 'split'. Otherwise, the tensor is split to equal
     sized parts.
@@ -5302,10 +5879,11 @@ class SplitV13Op(OnnxOp):
     split = operand_def()
     outputs = var_result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SplitOp(OnnxOp):
+class SplitOp(SplitFamily):
     """Split a tensor into a list of tensors, along the specified 'axis'. Either input
     'split' or the attribute 'num_outputs' should be specified, but not both. If the
     attribute 'num_outputs' is specified, then the tensor is split into equal sized
@@ -5322,6 +5900,7 @@ class SplitOp(OnnxOp):
     outputs = var_result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     num_outputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="num_outputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5342,10 +5921,15 @@ class SplitToSequenceOp(OnnxOp):
     output_sequence = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     keepdims = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="keepdims")
+    traits = traits_def(Pure())
+
+
+class SqrtFamily(OnnxOp):
+    """Every opset form of ONNX ``Sqrt`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SqrtV1Op(OnnxOp):
+class SqrtV1Op(SqrtFamily):
     """Square root takes one input data (Tensor<T>) and produces one output data
     (Tensor<T>) where the square root is, y = x^0.5, is applied to the tensor
     elementwise. If x is negative, then it will return NaN.
@@ -5358,10 +5942,11 @@ class SqrtV1Op(OnnxOp):
     X = operand_def()
     Y = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SqrtOp(OnnxOp):
+class SqrtOp(SqrtFamily):
     """Square root takes one input data (Tensor<T>) and produces one output data
     (Tensor<T>) where the square root is, y = x^0.5, is applied to the tensor
     elementwise. If x is negative, then it will return NaN.
@@ -5373,10 +5958,15 @@ class SqrtOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Sqrt", (6, 13), (Param("X", Arity.SINGLE),), (Param("Y", Arity.SINGLE),), ())
     X = operand_def()
     Y = result_def()
+    traits = traits_def(Pure())
+
+
+class SqueezeFamily(OnnxOp):
+    """Every opset form of ONNX ``Squeeze`` (signatures since 1, 13): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SqueezeV1Op(OnnxOp):
+class SqueezeV1Op(SqueezeFamily):
     """Remove single-dimensional entries from the shape of a tensor. Takes a parameter
     `axes` with a list of axes to squeeze. If `axes` is not provided, all the single
     dimensions will be removed from the shape. If an axis is selected with shape entry
@@ -5390,10 +5980,11 @@ class SqueezeV1Op(OnnxOp):
     data = operand_def()
     squeezed = result_def()
     axes = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SqueezeOp(OnnxOp):
+class SqueezeOp(SqueezeFamily):
     """Remove single-dimensional entries from the shape of a tensor. Takes an input `axes`
     with a list of axes to squeeze. If `axes` is not provided, all the single dimensions
     will be removed from the shape. If an axis is selected with shape entry not equal to
@@ -5407,6 +5998,7 @@ class SqueezeOp(OnnxOp):
     data = operand_def()
     axes = operand_def()
     squeezed = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5422,6 +6014,7 @@ class StringConcatOp(OnnxOp):
     X = operand_def()
     Y = operand_def()
     Z = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5443,6 +6036,7 @@ class StringNormalizerOp(OnnxOp):
     is_case_sensitive = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="is_case_sensitive")
     locale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="locale")
     stopwords = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="stopwords")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5460,10 +6054,15 @@ class StringSplitOp(OnnxOp):
     Z = result_def()
     delimiter = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="delimiter")
     maxsplit = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="maxsplit")
+    traits = traits_def(Pure())
+
+
+class SubFamily(OnnxOp):
+    """Every opset form of ONNX ``Sub`` (signatures since 1, 6, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SubV1Op(OnnxOp):
+class SubV1Op(SubFamily):
     """Performs element-wise binary subtraction (with limited broadcast support).
 
     ONNX ``Sub``, opset versions 1.
@@ -5477,10 +6076,11 @@ class SubV1Op(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SubV6Op(OnnxOp):
+class SubV6Op(SubFamily):
     """Performs element-wise binary subtraction (with limited broadcast support).
 
     ONNX ``Sub``, opset versions 6.
@@ -5493,10 +6093,11 @@ class SubV6Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SubOp(OnnxOp):
+class SubOp(SubFamily):
     """Performs element-wise binary subtraction (with Numpy-style broadcasting support).
 
     ONNX ``Sub``, opset versions 7, 13, 14.
@@ -5507,10 +6108,15 @@ class SubOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
+
+
+class SumFamily(OnnxOp):
+    """Every opset form of ONNX ``Sum`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class SumV1Op(OnnxOp):
+class SumV1Op(SumFamily):
     """Element-wise sum of each of the input tensors. All inputs and outputs must have the
     same shape and data type.
 
@@ -5522,10 +6128,11 @@ class SumV1Op(OnnxOp):
     data_0 = var_operand_def()
     sum = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class SumOp(OnnxOp):
+class SumOp(SumFamily):
     """Element-wise sum of each of the input tensors (with Numpy-style broadcasting
     support). All inputs and outputs must have the same data type. This operator
     supports **multidirectional (i.e., Numpy-style) broadcasting**; for more details
@@ -5538,6 +6145,7 @@ class SumOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Sum", (6, 8, 13), (Param("data_0", Arity.VARIADIC),), (Param("sum", Arity.SINGLE),), ())
     data_0 = var_operand_def()
     sum = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5555,6 +6163,7 @@ class SwiGLUOp(OnnxOp):
     B = operand_def()
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5570,6 +6179,7 @@ class SwishOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5583,10 +6193,15 @@ class TanOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Tan", (7, 22), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class TanhFamily(OnnxOp):
+    """Every opset form of ONNX ``Tanh`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class TanhV1Op(OnnxOp):
+class TanhV1Op(TanhFamily):
     """Calculates the hyperbolic tangent of the given input tensor element-wise.
 
     ONNX ``Tanh``, opset versions 1.
@@ -5597,10 +6212,11 @@ class TanhV1Op(OnnxOp):
     input = operand_def()
     output = result_def()
     consumed_inputs = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="consumed_inputs")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class TanhOp(OnnxOp):
+class TanhOp(TanhFamily):
     """Calculates the hyperbolic tangent of the given input tensor element-wise.
 
     ONNX ``Tanh``, opset versions 6, 13.
@@ -5610,6 +6226,7 @@ class TanhOp(OnnxOp):
     SIGNATURE: ClassVar[Signature] = Signature("", "Tanh", (6, 13), (Param("input", Arity.SINGLE),), (Param("output", Arity.SINGLE),), ())
     input = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5629,6 +6246,7 @@ class TensorScatterOp(OnnxOp):
     present_cache = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5655,6 +6273,7 @@ class TfIdfVectorizerOp(OnnxOp):
     pool_int64s = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="pool_int64s")
     pool_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="pool_strings")
     weights = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="weights")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5671,10 +6290,15 @@ class ThresholdedReluOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     alpha = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="alpha")
+    traits = traits_def(Pure())
+
+
+class TileFamily(OnnxOp):
+    """Every opset form of ONNX ``Tile`` (signatures since 1, 6): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class TileV1Op(OnnxOp):
+class TileV1Op(TileFamily):
     """Repeat the elements of a tensor along an axis.
 
     ONNX ``Tile``, opset versions 1.
@@ -5686,10 +6310,11 @@ class TileV1Op(OnnxOp):
     tiles = operand_def()
     axis = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class TileOp(OnnxOp):
+class TileOp(TileFamily):
     """Constructs a tensor by tiling a given tensor. This is the same as function `tile` in
     Numpy, but no broadcast. For example A = [[1, 2], [3, 4]], B = [1, 2], tile(A, B) =
     [[1, 2, 1, 2], [3, 4, 3, 4]]
@@ -5702,10 +6327,15 @@ class TileOp(OnnxOp):
     input = operand_def()
     repeats = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class TopKFamily(OnnxOp):
+    """Every opset form of ONNX ``TopK`` (signatures since 1, 10, 11): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class TopKV1Op(OnnxOp):
+class TopKV1Op(TopKFamily):
     """Retrieve the top-K elements along a specified axis. Given an input tensor of shape
     [a_0, a_1, ..., a_{n-1}] and integer argument k, return two outputs: -Value tensor
     of shape [a_0, a_1, ..., a_{axis-1}, k, a_{axis+1}, ... a_{n-1}] which contains the
@@ -5722,10 +6352,11 @@ class TopKV1Op(OnnxOp):
     Indices = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     k = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="k")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class TopKV10Op(OnnxOp):
+class TopKV10Op(TopKFamily):
     """Retrieve the top-K elements along a specified axis. Given an input tensor of shape
     [a_0, a_1, ..., a_{n-1}] and integer argument k, return two outputs: -Value tensor
     of shape [a_0, a_1, ..., a_{axis-1}, k, a_{axis+1}, ... a_{n-1}] which contains the
@@ -5742,10 +6373,11 @@ class TopKV10Op(OnnxOp):
     Values = result_def()
     Indices = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class TopKOp(OnnxOp):
+class TopKOp(TopKFamily):
     """Retrieve the top-K largest or smallest elements along a specified axis. Given an
     input tensor of shape [a_0, a_1, ..., a_{n-1}] and integer argument k, return two
     outputs:
@@ -5762,6 +6394,7 @@ class TopKOp(OnnxOp):
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     largest = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="largest")
     sorted = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="sorted")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5779,6 +6412,7 @@ class TransposeOp(OnnxOp):
     data = operand_def()
     transposed = result_def()
     perm = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="perm")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5798,6 +6432,7 @@ class TriluOp(OnnxOp):
     k = operand_def()
     output = result_def()
     upper = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="upper")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5818,10 +6453,15 @@ class UniqueOp(OnnxOp):
     counts = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     sorted = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="sorted")
+    traits = traits_def(Pure())
+
+
+class UnsqueezeFamily(OnnxOp):
+    """Every opset form of ONNX ``Unsqueeze`` (signatures since 1, 13): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class UnsqueezeV1Op(OnnxOp):
+class UnsqueezeV1Op(UnsqueezeFamily):
     """Insert single-dimensional entries to the shape of an input tensor (`data`). Takes
     one required argument `axes` - which contains a list of dimension indices and this
     operator will insert a dimension of value `1` into the corresponding index of the
@@ -5835,10 +6475,11 @@ class UnsqueezeV1Op(OnnxOp):
     data = operand_def()
     expanded = result_def()
     axes = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="axes")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class UnsqueezeOp(OnnxOp):
+class UnsqueezeOp(UnsqueezeFamily):
     """Insert single-dimensional entries to the shape of an input tensor (`data`). Takes
     one required input `axes` - which contains a list of dimension indices and this
     operator will insert a dimension of value `1` into the corresponding index of the
@@ -5852,10 +6493,15 @@ class UnsqueezeOp(OnnxOp):
     data = operand_def()
     axes = operand_def()
     expanded = result_def()
+    traits = traits_def(Pure())
+
+
+class UpsampleFamily(OnnxOp):
+    """Every opset form of ONNX ``Upsample`` (signatures since 1, 7, 9): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class UpsampleV1Op(OnnxOp):
+class UpsampleV1Op(UpsampleFamily):
     """Upsample the input tensor. The width and height of the output tensor are:
     output_width = floor(input_width * width_scale), output_height = floor(input_height
     * height_scale). Example: Given `data` tensor, width_scale, height_scale, mode,
@@ -5872,10 +6518,11 @@ class UpsampleV1Op(OnnxOp):
     height_scale = prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="height_scale")
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     width_scale = prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="width_scale")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class UpsampleV7Op(OnnxOp):
+class UpsampleV7Op(UpsampleFamily):
     """Upsample the input tensor. Each dimension value of the output tensor is:
     output_dimension = floor(input_dimension * scale).
 
@@ -5888,10 +6535,11 @@ class UpsampleV7Op(OnnxOp):
     Y = result_def()
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
     scales = prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="scales")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class UpsampleOp(OnnxOp):
+class UpsampleOp(UpsampleFamily):
     """Upsample the input tensor. Each dimension value of the output tensor is:
     output_dimension = floor(input_dimension * scale).
 
@@ -5905,6 +6553,7 @@ class UpsampleOp(OnnxOp):
     scales = operand_def()
     Y = result_def()
     mode = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="mode")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5922,10 +6571,15 @@ class WhereOp(OnnxOp):
     X = operand_def()
     Y = operand_def()
     output = result_def()
+    traits = traits_def(Pure())
+
+
+class XorFamily(OnnxOp):
+    """Every opset form of ONNX ``Xor`` (signatures since 1, 7): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class XorV1Op(OnnxOp):
+class XorV1Op(XorFamily):
     """Returns the tensor resulted from performing the `xor` logical operation elementwise
     on the input tensors `A` and `B`.
 
@@ -5939,10 +6593,11 @@ class XorV1Op(OnnxOp):
     C = result_def()
     axis = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="axis")
     broadcast = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="broadcast")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class XorOp(OnnxOp):
+class XorOp(XorFamily):
     """Returns the tensor resulted from performing the `xor` logical operation elementwise
     on the input tensors `A` and `B` (with Numpy-style broadcasting support).
 
@@ -5954,6 +6609,7 @@ class XorOp(OnnxOp):
     A = operand_def()
     B = operand_def()
     C = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5969,6 +6625,7 @@ class MlArrayFeatureExtractorOp(OnnxOp):
     X = operand_def()
     Y = operand_def()
     Z = result_def()
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -5984,6 +6641,7 @@ class MlBinarizerOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     threshold = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="threshold")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6003,6 +6661,7 @@ class MlCastMapOp(OnnxOp):
     cast_to = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="cast_to")
     map_form = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="map_form")
     max_map = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="max_map")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6024,6 +6683,7 @@ class MlCategoryMapperOp(OnnxOp):
     cats_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="cats_strings")
     default_int64 = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="default_int64")
     default_string = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="default_string")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6043,6 +6703,7 @@ class MlDictVectorizerOp(OnnxOp):
     Y = result_def()
     int64_vocabulary = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="int64_vocabulary")
     string_vocabulary = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="string_vocabulary")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6061,6 +6722,7 @@ class MlFeatureVectorizerOp(OnnxOp):
     X = var_operand_def()
     Y = result_def()
     inputdimensions = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="inputdimensions")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6082,10 +6744,15 @@ class MlImputerOp(OnnxOp):
     imputed_value_int64s = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="imputed_value_int64s")
     replaced_value_float = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOAT], prop_name="replaced_value_float")
     replaced_value_int64 = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="replaced_value_int64")
+    traits = traits_def(Pure())
+
+
+class MlLabelEncoderFamily(OnnxOp):
+    """Every opset form of ONNX ``LabelEncoder`` (domain ``ai.onnx.ml``) (signatures since 1, 2, 4): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MlLabelEncoderV1Op(OnnxOp):
+class MlLabelEncoderV1Op(MlLabelEncoderFamily):
     """Converts strings to integers and vice versa.<br> If the string default value is set,
     it will convert integers to strings. If the int default value is set, it will
     convert strings to integers.<br> Each operator converts either integers to strings
@@ -6102,10 +6769,11 @@ class MlLabelEncoderV1Op(OnnxOp):
     classes_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="classes_strings")
     default_int64 = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="default_int64")
     default_string = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="default_string")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MlLabelEncoderV2Op(OnnxOp):
+class MlLabelEncoderV2Op(MlLabelEncoderFamily):
     """Maps each element in the input tensor to another value.<br> The mapping is
     determined by the two parallel attributes, 'keys_*' and 'values_*' attribute. The
     i-th value in the specified 'keys_*' attribute would be mapped to the i-th value in
@@ -6128,10 +6796,11 @@ class MlLabelEncoderV2Op(OnnxOp):
     values_floats = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="values_floats")
     values_int64s = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="values_int64s")
     values_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="values_strings")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MlLabelEncoderOp(OnnxOp):
+class MlLabelEncoderOp(MlLabelEncoderFamily):
     """Maps each element in the input tensor to another value.<br> The mapping is
     determined by the two parallel attributes, 'keys_*' and 'values_*' attribute. The
     i-th value in the specified 'keys_*' attribute would be mapped to the i-th value in
@@ -6157,6 +6826,7 @@ class MlLabelEncoderOp(OnnxOp):
     values_int64s = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="values_int64s")
     values_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="values_strings")
     values_tensor = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.TENSOR], prop_name="values_tensor")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6177,6 +6847,7 @@ class MlLinearClassifierOp(OnnxOp):
     intercepts = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="intercepts")
     multi_class = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="multi_class")
     post_transform = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="post_transform")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6198,6 +6869,7 @@ class MlLinearRegressorOp(OnnxOp):
     intercepts = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="intercepts")
     post_transform = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="post_transform")
     targets = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="targets")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6216,6 +6888,7 @@ class MlNormalizerOp(OnnxOp):
     X = operand_def()
     Y = result_def()
     norm = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="norm")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6236,6 +6909,7 @@ class MlOneHotEncoderOp(OnnxOp):
     cats_int64s = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="cats_int64s")
     cats_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="cats_strings")
     zeros = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="zeros")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6261,6 +6935,7 @@ class MlSVMClassifierOp(OnnxOp):
     rho = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="rho")
     support_vectors = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="support_vectors")
     vectors_per_class = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="vectors_per_class")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6282,6 +6957,7 @@ class MlSVMRegressorOp(OnnxOp):
     post_transform = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="post_transform")
     rho = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="rho")
     support_vectors = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="support_vectors")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6298,6 +6974,7 @@ class MlScalerOp(OnnxOp):
     Y = result_def()
     offset = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="offset")
     scale = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="scale")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6331,10 +7008,15 @@ class MlTreeEnsembleOp(OnnxOp):
     nodes_truenodeids = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="nodes_truenodeids")
     post_transform = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INT], prop_name="post_transform")
     tree_roots = prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="tree_roots")
+    traits = traits_def(Pure())
+
+
+class MlTreeEnsembleClassifierFamily(OnnxOp):
+    """Every opset form of ONNX ``TreeEnsembleClassifier`` (domain ``ai.onnx.ml``) (signatures since 1, 3): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MlTreeEnsembleClassifierV1Op(OnnxOp):
+class MlTreeEnsembleClassifierV1Op(MlTreeEnsembleClassifierFamily):
     """Tree Ensemble classifier. Returns the top class for each of N inputs.<br> The
     attributes named 'nodes_X' form a sequence of tuples, associated by index into the
     sequences, which must all be of equal length. These tuples define the nodes.<br>
@@ -6366,10 +7048,11 @@ class MlTreeEnsembleClassifierV1Op(OnnxOp):
     nodes_truenodeids = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="nodes_truenodeids")
     nodes_values = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="nodes_values")
     post_transform = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="post_transform")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MlTreeEnsembleClassifierOp(OnnxOp):
+class MlTreeEnsembleClassifierOp(MlTreeEnsembleClassifierFamily):
     """This operator is DEPRECATED. Please use TreeEnsemble with provides similar
     functionality. In order to determine the top class, the ArgMax node can be applied
     to the output of TreeEnsemble. To encode class labels, use a LabelEncoder operator.
@@ -6406,10 +7089,15 @@ class MlTreeEnsembleClassifierOp(OnnxOp):
     nodes_values = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="nodes_values")
     nodes_values_as_tensor = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.TENSOR], prop_name="nodes_values_as_tensor")
     post_transform = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRING], prop_name="post_transform")
+    traits = traits_def(Pure())
+
+
+class MlTreeEnsembleRegressorFamily(OnnxOp):
+    """Every opset form of ONNX ``TreeEnsembleRegressor`` (domain ``ai.onnx.ml``) (signatures since 1, 3): what holds for all of them roots here."""
 
 
 @irdl_op_definition
-class MlTreeEnsembleRegressorV1Op(OnnxOp):
+class MlTreeEnsembleRegressorV1Op(MlTreeEnsembleRegressorFamily):
     """Tree Ensemble regressor. Returns the regressed values for each input in N.<br> All
     args with nodes_ are fields of a tuple of tree nodes, and it is assumed they are the
     same length, and an index i will decode the tuple across these inputs. Each node id
@@ -6440,10 +7128,11 @@ class MlTreeEnsembleRegressorV1Op(OnnxOp):
     target_nodeids = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="target_nodeids")
     target_treeids = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="target_treeids")
     target_weights = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="target_weights")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
-class MlTreeEnsembleRegressorOp(OnnxOp):
+class MlTreeEnsembleRegressorOp(MlTreeEnsembleRegressorFamily):
     """This operator is DEPRECATED. Please use TreeEnsemble instead which provides the same
     functionality.<br> Tree Ensemble regressor. Returns the regressed values for each
     input in N.<br> All args with nodes_ are fields of a tuple of tree nodes, and it is
@@ -6479,6 +7168,7 @@ class MlTreeEnsembleRegressorOp(OnnxOp):
     target_treeids = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="target_treeids")
     target_weights = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.FLOATS], prop_name="target_weights")
     target_weights_as_tensor = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.TENSOR], prop_name="target_weights_as_tensor")
+    traits = traits_def(Pure())
 
 
 @irdl_op_definition
@@ -6498,6 +7188,7 @@ class MlZipMapOp(OnnxOp):
     Z = result_def()
     classlabels_int64s = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.INTS], prop_name="classlabels_int64s")
     classlabels_strings = opt_prop_def(PROPERTY_CONSTRAINTS[AttrKind.STRINGS], prop_name="classlabels_strings")
+    traits = traits_def(Pure())
 
 
 GENERATED_OPS: tuple[type[OnnxOp], ...] = (
@@ -6849,4 +7540,93 @@ GENERATED_OPS: tuple[type[OnnxOp], ...] = (
     MlTreeEnsembleRegressorV1Op,
     MlTreeEnsembleRegressorOp,
     MlZipMapOp,
+)
+FAMILIES: tuple[type[OnnxOp], ...] = (
+    AbsFamily,
+    AddFamily,
+    AndFamily,
+    ArgMaxFamily,
+    ArgMinFamily,
+    AttentionFamily,
+    AveragePoolFamily,
+    BatchNormalizationFamily,
+    CastFamily,
+    CastLikeFamily,
+    CeilFamily,
+    ClipFamily,
+    ConcatFamily,
+    ConstantFamily,
+    DFTFamily,
+    DepthToSpaceFamily,
+    DequantizeLinearFamily,
+    DivFamily,
+    DropoutFamily,
+    EluFamily,
+    EqualFamily,
+    ExpFamily,
+    FloorFamily,
+    GRUFamily,
+    GatherNDFamily,
+    GemmFamily,
+    GlobalLpPoolFamily,
+    GreaterFamily,
+    GroupNormalizationFamily,
+    HardSigmoidFamily,
+    InstanceNormalizationFamily,
+    LSTMFamily,
+    LeakyReluFamily,
+    LessFamily,
+    LogFamily,
+    LpPoolFamily,
+    MaxFamily,
+    MaxPoolFamily,
+    MeanFamily,
+    MinFamily,
+    MulFamily,
+    NegFamily,
+    OptionalHasElementFamily,
+    OrFamily,
+    PReluFamily,
+    PadFamily,
+    PowFamily,
+    QuantizeLinearFamily,
+    RNNFamily,
+    RangeFamily,
+    ReciprocalFamily,
+    ReduceL1Family,
+    ReduceL2Family,
+    ReduceLogSumFamily,
+    ReduceLogSumExpFamily,
+    ReduceMaxFamily,
+    ReduceMeanFamily,
+    ReduceMinFamily,
+    ReduceProdFamily,
+    ReduceSumFamily,
+    ReduceSumSquareFamily,
+    ReluFamily,
+    ReshapeFamily,
+    ResizeFamily,
+    RoiAlignFamily,
+    ScanFamily,
+    ScatterElementsFamily,
+    ScatterNDFamily,
+    SeluFamily,
+    ShapeFamily,
+    SigmoidFamily,
+    SliceFamily,
+    SpaceToDepthFamily,
+    SplitFamily,
+    SqrtFamily,
+    SqueezeFamily,
+    SubFamily,
+    SumFamily,
+    TanhFamily,
+    TileFamily,
+    TopKFamily,
+    UnsqueezeFamily,
+    UpsampleFamily,
+    XorFamily,
+    MlLabelEncoderFamily,
+    MlTreeEnsembleClassifierFamily,
+    MlTreeEnsembleRegressorFamily,
 )

@@ -14,6 +14,8 @@ own name is its location.
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, StringAttr
 from xdsl.ir import Attribute, Block, Operation, Region
 from xdsl.irdl import (
@@ -29,9 +31,10 @@ from xdsl.irdl import (
     var_region_def,
     var_result_def,
 )
-from xdsl.traits import IsolatedFromAbove, IsTerminator, NoTerminator, Pure
+from xdsl.traits import EffectInstance, IsolatedFromAbove, IsTerminator, MemoryEffect, NoTerminator, Pure
+from xdsl.utils.exceptions import VerifyException
 
-from onnxforge.dialects.onnx.base import ProtoAttr
+from onnxforge.dialects.onnx.base import ProtoAttr, qualified_type
 from onnxforge.ir.tensor import DenseAttr
 from onnxforge.ir.types import NoneType
 
@@ -41,8 +44,6 @@ DOC_ATTR = "onnx.doc"
 """Discardable attribute: a node's doc_string."""
 VALUE_INFO_ATTR = "onnx.value_info"
 """Discardable attribute of an initializer: the type its value_info entry declared (dynamo exports have them)."""
-METADATA_ATTR = "onnx.metadata"
-"""Discardable attribute: a node's metadata_props (the dynamo exporter's module paths live here)."""
 ATTR_DOCS_ATTR = "onnx.attr_docs"
 """Discardable attribute: doc_strings of a node's attributes, by attribute name (rare)."""
 
@@ -85,7 +86,7 @@ class ModelOp(IRDLOperation):
     def verify_(self) -> None:
         graphs = [op for op in self.body.block.ops if isinstance(op, GraphOp)]
         if len(graphs) != 1:
-            raise ValueError(f"onnx.model must hold exactly one onnx.graph, found {len(graphs)}")
+            raise VerifyException(f"onnx.model must hold exactly one onnx.graph, found {len(graphs)}")
 
 
 @irdl_op_definition
@@ -120,12 +121,12 @@ class GraphOp(IRDLOperation):
     def verify_(self) -> None:
         block = self.body.block
         if len(self.input_names.data) != len(block.args):
-            raise ValueError("onnx.graph: input_names and block arguments differ in number")
+            raise VerifyException("onnx.graph: input_names and block arguments differ in number")
         if not isinstance(block.last_op, ReturnOp):
-            raise ValueError("onnx.graph body must end with onnx.return")
+            raise VerifyException("onnx.graph body must end with onnx.return")
         outputs = len(block.last_op.operands)
         if not (len(self.output_names.data) == len(self.output_types.data) == outputs):
-            raise ValueError("onnx.graph: output_names, output_types and returned values differ in number")
+            raise VerifyException("onnx.graph: output_names, output_types and returned values differ in number")
 
 
 @irdl_op_definition
@@ -163,6 +164,15 @@ class ReturnOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
+class InitializerEffects(MemoryEffect):
+    """An initializer is a constant (pure) unless it is the default of a graph input: then it is part of the
+    graph's interface (the caller may feed that input), so its effects are unknown and nothing removes it."""
+
+    @classmethod
+    def get_effects(cls, op: Operation) -> Set[EffectInstance] | None:
+        return None if isinstance(op, InitializerOp) and op.is_input_default() else frozenset()
+
+
 @irdl_op_definition
 class InitializerOp(IRDLOperation):
     """``onnx.initializer``: a named graph initializer; its bytes stay a raw buffer.
@@ -174,7 +184,7 @@ class InitializerOp(IRDLOperation):
     tensor_name = prop_def(StringAttr, prop_name="name")
     value = prop_def(base(DenseAttr) | base(ProtoAttr))
     result = result_def()
-    traits = traits_def(Pure())
+    traits = traits_def(InitializerEffects())
 
     def is_input_default(self) -> bool:
         """Whether this initializer shares its name with an input of its graph: it is then only that
@@ -214,6 +224,11 @@ class CustomOp(IRDLOperation):
     outputs = var_result_def()
     graphs = var_region_def()
     traits = traits_def(NoTerminator())
+
+    @property
+    def onnx_type(self) -> str:
+        """The domain-qualified op type (``com.microsoft.Attention``)."""
+        return qualified_type(self.domain.data, self.op_type.data)
 
 
 STRUCTURE_OPS: tuple[type[Operation], ...] = (

@@ -1,0 +1,1 @@
+"""Read-only analyses of the IR: symbolic shapes, the node view, forensics and the architecture fingerprint."""

@@ -1,0 +1,252 @@
+"""Verification with onnxruntime: run the original and the result on the same inputs, compare.
+
+Sessions for verification run with onnxruntime's graph optimizations and
+weight prepacking off, so the comparison is between the two models'
+functions, not between the kernel choices onnxruntime makes for each (a graph
+with more known shapes gets other fusions; a MatMul whose weight became a
+constant gets a prepacked GEMM; both change float results in the last bit).
+Latency measurement turns them on.
+
+Instruments that compare many candidates with one original (attribution,
+tolerance sweeps) use a ``Reference``: the original's inputs and outputs
+computed once. Latency sessions (``latency_session``, ``time_runs``) run as
+users run onnxruntime: all graph optimizations on.
+
+Inputs are generated from the *original* model's input types: every symbolic
+dim name is bound to one value across all inputs; an integer input that feeds
+a Gather as indices gets ids in the range of the table it indexes (token ids);
+inputs named like masks are all ones; floats are standard normal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from onnx import ModelProto, TensorProto, helper
+
+from onnxforge.errors import ForgeError
+from onnxforge.passmanager.base import Accuracy
+
+ModelSource = ModelProto | str | os.PathLike[str]
+DEFAULT_DIM = 3
+"""Value given to unknown (unnamed) dims."""
+
+
+@dataclass
+class OutputDiff:
+    name: str
+    max_abs: float
+    max_rel: float
+    identical: bool
+    """Bit-identical (same shape, dtype, bytes; NaNs in the same places)."""
+    magnitude: float = 0.0
+    """Largest finite |value| of the original output: the scale a relative tolerance applies to."""
+
+    def __str__(self) -> str:
+        state = "bit-identical" if self.identical else f"max |Δ| {self.max_abs:.3g}, max rel {self.max_rel:.3g}"
+        return f"{self.name}: {state}"
+
+
+@dataclass
+class VerifyReport:
+    outputs: list[OutputDiff]
+    dims: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return not self.problems and all(o.identical for o in self.outputs)
+
+    def within(self, atol: float, rtol: float = 0.0) -> bool:
+        """Every output's max |Δ| within ``atol + rtol · max|original|`` (class 0 needs ``identical`` instead).
+
+        The relative part is taken against the output's magnitude, not per element: float rounding in a
+        fused kernel scales with the values it sums (ResNet-50 logits near 400 move by 5e-4 under any
+        reassociation), while elements near zero would make a per-element ratio meaningless.
+        """
+        return not self.problems and all(o.identical or o.max_abs <= atol + rtol * o.magnitude for o in self.outputs)
+
+    def meets(self, accuracy: Accuracy) -> bool:
+        """Within the tolerance of an accuracy class (bit-identical for class 0)."""
+        if accuracy == Accuracy.LOSSLESS:
+            return self.identical
+        return self.within(accuracy.tolerance, accuracy.rtol)
+
+    def summary(self) -> str:
+        lines = [str(o) for o in self.outputs] + self.problems
+        return "; ".join(lines)
+
+
+def session(model: ModelSource, threads: int = 2, optimize: bool = False) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    if optimize:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    else:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        options.add_session_config_entry("session.disable_prepacking", "1")
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    source = model.SerializeToString() if isinstance(model, ModelProto) else str(model)
+    try:
+        return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    except Exception as err:  # onnxruntime raises its own exception types
+        raise ForgeError(f"onnxruntime cannot load the model: {_first_line(err)}") from None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _gather_ranges(model: ModelProto) -> dict[str, int]:
+    """Graph inputs used as Gather indices → the size of the gathered axis (e.g. the vocabulary)."""
+    sizes = {t.name: list(t.dims) for t in model.graph.initializer}
+    ranges: dict[str, int] = {}
+    inputs = {i.name for i in model.graph.input}
+    for node in model.graph.node:
+        if node.op_type == "Gather" and len(node.input) > 1 and node.input[1] in inputs:
+            axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+            dims = sizes.get(node.input[0])
+            if dims:
+                bound = dims[axis]
+                ranges[node.input[1]] = min(bound, ranges.get(node.input[1], bound))
+    return ranges
+
+
+def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = None) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Random feeds for the model's real inputs (initializer-backed inputs are left to their defaults)."""
+    rng = np.random.default_rng(seed)
+    bound = dict(dims or {})
+    initializers = {t.name for t in model.graph.initializer}
+    ranges = _gather_ranges(model)
+    feeds: dict[str, np.ndarray] = {}
+    for info in model.graph.input:
+        if info.name in initializers:
+            continue
+        tensor = info.type.tensor_type
+        if info.type.WhichOneof("value") != "tensor_type":
+            raise ForgeError(f"cannot make a random value for input {info.name!r} (not a tensor)")
+        shape = []
+        for dim in tensor.shape.dim:
+            if dim.HasField("dim_value"):
+                shape.append(dim.dim_value)
+            elif dim.HasField("dim_param"):
+                shape.append(bound.setdefault(dim.dim_param, int(rng.integers(2, 6))))
+            else:
+                shape.append(DEFAULT_DIM)
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
+        lowered = info.name.lower()
+        if "mask" in lowered:
+            value = np.ones(shape, dtype=dtype)
+        elif tensor.elem_type == TensorProto.BOOL:
+            value = rng.random(shape) < 0.5
+        elif np.issubdtype(dtype, np.integer):
+            high = ranges.get(info.name, 2)
+            value = rng.integers(0, max(high, 1), size=shape).astype(dtype)
+        elif np.issubdtype(dtype, np.floating):
+            value = rng.standard_normal(shape).astype(dtype)
+        else:
+            raise ForgeError(f"cannot make a random value for input {info.name!r} of type {dtype}")
+        feeds[info.name] = np.asarray(value)
+    return feeds, bound
+
+
+def run(model: ModelSource, feeds: dict[str, np.ndarray], threads: int = 2, optimize: bool = False) -> dict[str, np.ndarray]:
+    return run_session(session(model, threads, optimize), feeds)
+
+
+def run_session(sess: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every output of one run of an open session, by name."""
+    names = [o.name for o in sess.get_outputs()]
+    try:
+        values = sess.run(names, feeds)
+    except Exception as err:
+        raise ForgeError(f"onnxruntime failed to run the model: {_first_line(err)}") from None
+    return dict(zip(names, values))
+
+
+def compare(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray]) -> VerifyReport:
+    report = VerifyReport([])
+    for name, want in expected.items():
+        if name not in actual:
+            report.problems.append(f"output {name!r} is missing")
+            continue
+        got = np.asarray(actual[name])
+        want = np.asarray(want)
+        if want.shape != got.shape or want.dtype != got.dtype:
+            report.problems.append(f"output {name!r}: {got.dtype}{list(got.shape)} instead of {want.dtype}{list(want.shape)}")
+            continue
+        identical = _bit_identical(want, got)
+        max_abs = max_rel = magnitude = 0.0
+        if not identical and want.size and (np.issubdtype(want.dtype, np.number) or want.dtype == bool):
+            a, b = want.astype(np.float64), got.astype(np.float64)
+            finite = np.abs(a[np.isfinite(a)])
+            magnitude = float(finite.max()) if finite.size else 0.0
+            diff = np.abs(a - b)
+            diff[np.isnan(a) & np.isnan(b)] = 0.0
+            diff[np.isnan(diff)] = np.inf
+            max_abs = float(diff.max())
+            max_rel = float((diff / np.maximum(np.abs(a), 1e-12)).max())
+        elif not identical:
+            max_abs = max_rel = float("inf")
+        report.outputs.append(OutputDiff(name, max_abs, max_rel, identical, magnitude))
+    return report
+
+
+def _bit_identical(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.dtype == object:
+        return bool(np.array_equal(a, b))
+    return a.tobytes() == b.tobytes()
+
+
+def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: dict[str, int] | None = None) -> VerifyReport:
+    """Run both models on the same random inputs and compare every output of the original."""
+    return Reference(original, seed, dims).check(candidate)
+
+
+class Reference:
+    """The original model's random inputs (one seed) and its outputs, computed once, so that many
+    candidates can be checked against it without rerunning the original each time."""
+
+    def __init__(self, original: ModelSource, seed: int = 0, dims: dict[str, int] | None = None) -> None:
+        proto = original if isinstance(original, ModelProto) else _load_inputs_only(original)
+        self.feeds, self.dims = make_inputs(proto, seed, dims)
+        self.outputs = run(original, self.feeds)
+
+    def check(self, candidate: ModelSource) -> VerifyReport:
+        report = compare(self.outputs, run(candidate, self.feeds))
+        report.dims = dict(self.dims)
+        return report
+
+
+def latency_session(model: ModelSource, threads: int = 2) -> ort.InferenceSession:
+    """A session as users run one: CPU, ``threads`` intra-op threads, every graph optimization on."""
+    return session(model, threads, optimize=True)
+
+
+def time_runs(sess: ort.InferenceSession, feeds: dict[str, np.ndarray], runs: int = 1) -> list[float]:
+    """Wall-clock seconds of each of ``runs`` consecutive runs (outputs discarded)."""
+    import time
+
+    names = [o.name for o in sess.get_outputs()]
+    times = []
+    try:
+        for _ in range(runs):
+            start = time.perf_counter()
+            sess.run(names, feeds)
+            times.append(time.perf_counter() - start)
+    except Exception as err:
+        raise ForgeError(f"onnxruntime failed to run the model: {_first_line(err)}") from None
+    return times
+
+
+def _load_inputs_only(path: ModelSource) -> ModelProto:
+    """The model's structure without weights (enough to make inputs)."""
+    from onnxforge.onnxio.loader import load
+
+    return load(Path(path)).proto  # type: ignore[arg-type]

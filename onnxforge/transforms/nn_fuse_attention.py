@@ -1,0 +1,103 @@
+"""``nn-fuse-attention``: exported multi-head attention blocks become one ``nn.attention``.
+
+Matched from the Softmax (the chain and its variants are in ``_attention_match``)::
+
+    q4 = split_heads(q)·c_q     kᵀ = split_heads(k)ᵀ·c_k     v4 = repeat_kv(split_heads(v))
+    p  = Softmax(q4 @ kᵀ · c + mask, axis = -1)       [Where(IsNaN(p), 0, p)]
+    y  = merge_heads(p @ v4)
+
+Identity: for ``x = [B, T, H·D]``, ``split_heads(x)`` is head ``h`` of ``x`` as ``[B, H, T, D]``, so
+the block is ``softmax(Q·Kᵀ·scale + mask)·V`` per head, heads merged back, with
+``scale = c_q·c_k·c`` — ``nn.attention(q, k, v, mask, scale)`` with ``q_num_heads = H`` and
+``kv_num_heads = H/g`` when ``repeat_kv`` repeats each KV head ``g`` times (grouped-query
+attention: query head ``i`` reads KV head ``⌊i/g⌋``). Moving the constant factors onto the scores
+reorders float rounding only (accuracy class 1). The mask is the graph's own value, added as the
+graph adds it (an all-zero mask is dropped; SDPA's triangular ``is_causal`` mask over ``S = T``
+becomes ``is_causal = 1``).
+
+Rotary: when q or k is a 4-D ``nn.rotary_embedding`` of a head split (``nn-fuse-rotary-embedding``
+runs first), the rotation moves before the split, as the 3-D form with ``num_heads`` — the same
+function, since it rotates each head vector on its own — so the fused op reads 3-D q and k.
+When q, k and v are the three outputs of one Split (GPT-2's packed projection, or
+``nn-fuse-qkv``'s), the fused op reads the packed ``[B, S, (Hq + 2·Hkv)·D]`` tensor itself.
+
+SDPA's ``Where(IsNaN(p), 0, p)``: dropped when the softmax cannot produce NaN (no mask, or a mask of
+finite constants); otherwise a row of ``p`` is NaN exactly when its scores are masked entirely by
+``-inf``, which makes that head's slice of ``y`` NaN (or 0, from a kernel that zeroes such rows),
+so the guard moves to the output as ``Where(IsNaN(y), 0, y)`` and ``y`` is the graph's 0 there.
+
+A candidate that fails a check, or whose op the target cannot lower, is a near miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onnx import TensorProto
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, f32, i64
+
+from onnxforge.dialects.nn import AttentionOp, RotaryEmbeddingOp
+from onnxforge.dialects.onnx.builders import standard_class
+from onnxforge.dialects.onnx.generated import SoftmaxOp
+from onnxforge.dialects.onnx.queries import elem_of
+from onnxforge.ir.provenance import name_or_kind
+from onnxforge.ir.types import tensor_type
+from onnxforge.passmanager import Mismatch
+from onnxforge.transforms._attention_match import Heads, match_attention
+from onnxforge.transforms.fusion import Build, Fusion, FusionPass, FusionPattern, Value, fail
+
+
+class FuseAttention(FusionPattern):
+    """softmax(split(q)·split(k)ᵀ·c + mask)·split(v), heads merged → nn.attention(q, k, v, mask, scale = c)."""
+
+    def match(self, op: SoftmaxOp, fusion: Fusion) -> None:
+        match = match_attention(op, fusion.opset)
+        builds: list[Build] = []
+        query, key, value = (_rotated(h, builds, fusion) for h in (match.query, match.key, match.value))
+        if match.packed is not None:
+            query, key, value = match.packed.operands[0], fusion.absent, fusion.absent
+        q = match.query
+        merged = (q.batch, q.length, q.heads * q.head_size)
+        fused = Build(
+            AttentionOp,
+            [query, key, value, match.mask if match.mask is not None else fusion.absent],
+            [tensor_type(elem_of(q.x3) or TensorProto.FLOAT, merged)],
+            {"q_num_heads": IntegerAttr(q.heads, i64), "kv_num_heads": IntegerAttr(match.key.heads, i64),
+             "scale": FloatAttr(match.scale, f32), "is_causal": IntegerAttr(int(match.is_causal), i64)},
+        )
+        output: Value = fused.output
+        builds.append(fused)
+        if match.nan_guard is not None:  # y → Where(IsNaN(y), 0, y): SDPA's softmax guard, moved to the output
+            name = name_or_kind(match.context)
+            isnan = Build(standard_class("IsNaN", fusion.opset), [output], [tensor_type(TensorProto.BOOL, merged)],
+                          name=f"{name}/IsNaN")
+            where = Build(standard_class("Where", fusion.opset), [isnan.results[0], match.nan_guard.operands[1], output],
+                          [fused.output.type], name=f"{name}/Where")
+            builds += [isnan, where]
+            output = where.results[0]
+        fusion.replace(match.context, builds, match.ops, {match.output: output})
+
+
+def _rotated(heads: Heads, builds: list[Build], fusion: Fusion) -> Value:
+    """``heads.x3``, rotated in its 3-D form when the 4-D head split was (the 4-D op may stay for other readers)."""
+    rotary = heads.rotary
+    if rotary is None:
+        return heads.x3
+    moved = Build(RotaryEmbeddingOp, [heads.x3, rotary.cos, rotary.sin, rotary.position_ids], [heads.x3.type],
+                  {"num_heads": IntegerAttr(heads.heads, i64), "rotary_dim": rotary.rotary_dim,
+                   "interleaved": rotary.interleaved}, name=f"{name_or_kind(rotary)}/3d")
+    try:
+        fusion.check(moved)
+    except Mismatch as reason:
+        fail(f"the rotary embedding moved to 3-D: {reason}")
+    builds.append(moved)
+    return moved.output
+
+
+@dataclass(frozen=True)
+class FuseAttentionPass(FusionPass):
+    name = "nn-fuse-attention"
+    summary = "multi-head attention blocks (BERT, GPT-2, ViT, Whisper, Llama GQA + rotary, SDPA) → nn.attention"
+
+    def patterns(self) -> list[FusionPattern]:
+        return [FuseAttention()]

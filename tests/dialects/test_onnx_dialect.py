@@ -1,0 +1,48 @@
+"""The generated onnx dialect: in sync with the installed schemas, and structurally sound."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from onnx import defs
+from paths import ROOT
+
+from onnxforge.dialects.onnx import op_class_for
+from onnxforge.dialects.onnx.base import Arity
+from onnxforge.dialects.onnx.generated import GENERATED_OPS
+
+
+def test_generated_dialect_matches_the_schemas() -> None:
+    """Fails when onnx is upgraded (or the file hand-edited) without regenerating."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_onnx_dialect.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_schema_version_resolves_to_a_class() -> None:
+    for schema in defs.get_all_schemas_with_history():
+        if schema.domain not in ("", "ai.onnx.ml"):
+            continue
+        op_class = op_class_for(schema.domain, schema.name, schema.since_version)
+        assert op_class is not None, (schema.domain, schema.name, schema.since_version)
+        sig = op_class.SIGNATURE
+        assert [p.name for p in sig.inputs] == [p.name for p in schema.inputs]
+        assert sorted(a.name for a in sig.attributes) == sorted(schema.attributes)
+
+
+def test_old_signatures_get_their_own_class() -> None:
+    """Squeeze-11 takes axes as an attribute, Squeeze-13 as an input: one class each."""
+    old, new = op_class_for("", "Squeeze", 11), op_class_for("", "Squeeze", 13)
+    assert old is not None and new is not None and old is not new
+    assert old.name == "onnx.Squeeze_v1" and new.name == "onnx.Squeeze"
+    assert old.SIGNATURE.attribute("axes") is not None and new.SIGNATURE.attribute("axes") is None
+    assert [p.arity for p in new.SIGNATURE.inputs] == [Arity.SINGLE, Arity.OPTIONAL]
+
+
+def test_ml_domain_and_subgraph_ops() -> None:
+    names = {op.name for op in GENERATED_OPS}
+    assert "onnx.ml.TreeEnsembleClassifier" in names
+    if_op = op_class_for("", "If", defs.get_schema("If").since_version)
+    assert if_op is not None and if_op.SIGNATURE.graph_attributes == ("else_branch", "then_branch")

@@ -1,0 +1,35 @@
+"""The streaming writer: models past protobuf's limit go to external data on their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+import pytest
+from paths import FIXTURES
+
+from onnxforge.compiler import to_ir
+from onnxforge.onnxio import writer
+from onnxforge.onnxio.exporter import export_model
+from onnxforge.onnxio.loader import load
+from onnxforge.runtime import verify
+
+FIXTURE = FIXTURES / "gpt2_ts.onnx"
+
+
+def test_model_over_the_protobuf_limit_is_written_with_external_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "PROTOBUF_LIMIT", 100_000)  # stands in for 2 GiB
+    out = tmp_path / "big.onnx"
+    written = writer.write_model(export_model(to_ir(load(FIXTURE))), out)
+    assert written == [out, tmp_path / "big.onnx.data"]
+    skeleton = onnx.load(out, load_external_data=False)
+    assert any(t.data_location == onnx.TensorProto.EXTERNAL for t in skeleton.graph.initializer)
+    assert out.stat().st_size < 100_000
+    assert verify(FIXTURE, out).identical
+
+
+def test_embedded_model_over_the_limit_is_refused_not_truncated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "PROTOBUF_LIMIT", 100_000)
+    with pytest.raises(writer.ForgeError, match="2 GiB"):
+        writer.write_model(export_model(to_ir(load(FIXTURE))), tmp_path / "big.onnx", external_data=False)
+    assert list(tmp_path.iterdir()) == []
