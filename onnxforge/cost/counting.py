@@ -150,10 +150,6 @@ def count(op: Operation, sizes: Sizes) -> Count:
     return result
 
 
-def op_class_of(kind: str) -> str:
-    return OP_CLASS.get(kind, "elementwise")
-
-
 # --- contractions ----------------------------------------------------------------------------
 
 

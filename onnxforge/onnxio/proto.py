@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from onnx import AttributeProto, SparseTensorProto, TensorProto, TypeProto
+from onnx import AttributeProto, TensorProto, TypeProto
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BytesAttr,
@@ -266,7 +266,3 @@ def _string_bytes(attr: Attribute) -> bytes:
         return attr.data.encode("utf-8")
     assert isinstance(attr, BytesAttr)
     return attr.data
-
-
-def sparse_from_proto(proto: SparseTensorProto) -> ProtoAttr:
-    return ProtoAttr(("SparseTensorProto", proto.SerializeToString()))

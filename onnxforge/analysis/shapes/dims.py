@@ -57,10 +57,6 @@ def norm(value: object) -> Dim:
         return None
 
 
-def is_sym(value: Dim) -> bool:
-    return value is not None and type(value) is not int
-
-
 # --- arithmetic -----------------------------------------------------------------------------
 
 

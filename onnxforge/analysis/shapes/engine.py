@@ -21,7 +21,6 @@ from xdsl.ir import Attribute, Block, Operation
 
 from onnxforge.analysis.shapes import dims
 from onnxforge.analysis.shapes.context import Ctx, GiveUp
-from onnxforge.analysis.shapes.dims import Dim
 from onnxforge.analysis.shapes.facts import CONST_LIMIT, INT_ELEMS, VALUE_LIMIT, Info, ShapeFacts
 from onnxforge.analysis.shapes.registry import rule_for
 from onnxforge.dialects.onnx.structure import FunctionOp, GraphOp, InitializerOp, ModelOp, NoValueOp, ReturnOp
@@ -154,7 +153,3 @@ def _derive(info: Info) -> Info:
             except (ValueError, OverflowError, TypeError):
                 pass
     return info
-
-
-def dims_known(shape: tuple[Dim, ...] | None) -> bool:
-    return shape is not None and all(d is not None for d in shape)

@@ -141,13 +141,6 @@ def dims_of(value: SSAValue) -> tuple[Dim, ...] | None:
     return None
 
 
-def static_dims(value: SSAValue) -> tuple[int, ...] | None:
-    dims = dims_of(value)
-    if dims is None or not all(isinstance(d, int) for d in dims):
-        return None
-    return dims  # type: ignore[return-value]
-
-
 # --- attributes -----------------------------------------------------------------------------------
 
 
