@@ -38,18 +38,17 @@ from xdsl.rewriter import InsertPoint
 
 from onnxforge.analysis.shapes import ShapeFacts, infer
 from onnxforge.dialects.nn import NNOp
-from onnxforge.dialects.onnx.builders import ConstantBuilder, detached_initializer, model_opset, standard_op
+from onnxforge.dialects.onnx.builders import ConstantBuilder, detached_initializer, model_opset
 from onnxforge.dialects.onnx.structure import GraphOp, InitializerOp, NoValueOp
 from onnxforge.ir import provenance
 from onnxforge.ir.dead import erase_dead
 from onnxforge.ir.provenance import name_or_kind
-from onnxforge.ir.tensor import DenseAttr, TensorValue
-from onnxforge.ir.types import static_tensor_type
+from onnxforge.ir.tensor import TensorValue
 from onnxforge.passmanager import Accuracy, ContextPattern, Mismatch, PatternPass, current_state, fail
 from onnxforge.passmanager.base import NearMiss
 from onnxforge.passmanager.build import Build, Pending, Value
 from onnxforge.transforms.lowering import check
-from onnxforge.transforms.lowering.base import LoweringTarget, lowering_target
+from onnxforge.transforms.lowering.base import LoweringTarget, constant, lowering_target
 
 
 class RewriteContext:
@@ -96,9 +95,7 @@ class Fusion:
 
     def constant(self, array: np.ndarray, elem: int | None = None) -> SSAValue:
         """An ``onnx.Constant`` holding ``array``, put before the anchor only if the fusion commits."""
-        value = TensorValue.from_numpy(array, elem)
-        return standard_op("Constant", self.opset or 13, [], [static_tensor_type(value.elem, value.dims)],
-                           {"value": DenseAttr(value)}).results[0]
+        return constant(self.target, array, elem).results[0]
 
     def initializer(self, array: np.ndarray | TensorValue, hint: str, elem: int | None = None) -> SSAValue:
         """A new initializer (a weight made by the fusion), named uniquely after ``hint`` when the fusion commits.

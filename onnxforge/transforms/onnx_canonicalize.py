@@ -6,8 +6,8 @@ Slice/Pad proved not to change the tensor), exact neutral elements, composed
 Transposes, Reshape of a reshape, value-preserving Cast pairs, and convolution
 padding made explicit. Each pattern lives in
 ``onnxforge/dialects/onnx/canonicalization.py`` with the identity it relies on,
-and is attached to the op classes it roots on, so this pass just collects what
-the ops carry and runs it on the pattern driver (statistics per pattern, the
+and is attached to the op classes it roots on (for xDSL's ``canonicalize``); this
+pass runs the same patterns on our pattern driver (statistics per pattern, the
 rewrite budget, opt-bisect). Every pattern is bit-exact: accuracy class 0.
 """
 
