@@ -17,10 +17,12 @@ import argparse
 import functools
 import sys
 from pathlib import Path
-
-from xdsl.dialects.builtin import ModuleOp
+from typing import TYPE_CHECKING
 
 from onnxforge.errors import ForgeError
+
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
 
 REPORTS = ("table", "md", "json")
 

@@ -21,9 +21,16 @@ EXIT_ERROR, EXIT_VERIFY, EXIT_INTERNAL = 1, 3, 70
 
 
 def _parser() -> argparse.ArgumentParser:
+    from onnxforge import __version__
     from onnxforge.transforms.pipelines import PIPELINES
 
-    parser = argparse.ArgumentParser(prog="forgec", description="Compile an ONNX model through the onnxforge IR.")
+    subcommands = "\n".join(f"  forgec {name} ..." for name in SUBCOMMANDS)
+    parser = argparse.ArgumentParser(
+        prog="forgec", description="Compile an ONNX model through the onnxforge IR.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"subcommands (each with its own --help):\n{subcommands}",
+    )
+    parser.add_argument("--version", action="version", version=f"forgec (onnxforge) {__version__}")
     parser.add_argument("model", nargs="?", help="input .onnx file (never modified), or .mlir textual IR")
     parser.add_argument("-o", "--output", help="output file (.onnx, or the IR text with --emit=ir; default stdout for IR)")
     parser.add_argument("--pipeline", default="auto",

@@ -15,9 +15,9 @@ import contextlib
 import contextvars
 import enum
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -58,6 +58,8 @@ class Accuracy(enum.IntEnum):
         return {0: 0.0, 1: 1e-5, 2: 1e-4}[int(self)]
 
 
+_T = TypeVar("_T")
+
 NEAR_MISS_WINDOW = 64
 """A near miss equal to one of the last this many is not recorded again (one per candidate, not per sweep)."""
 
@@ -80,6 +82,14 @@ class RunState:
     warnings: list[str] = field(default_factory=list)
     near_misses: list[NearMiss] = field(default_factory=list)
     """Fusion candidates that did not fuse, with the reason (``forgec --explain-fusions``)."""
+    cache_analyses: bool = True
+    """Keep analyses between passes (off under ``--verify-ir-each``, which recomputes them for every pass)."""
+    analyses: dict[str, tuple[ModuleOp, object]] = field(default_factory=dict)
+    """Analyses of the IR as it is now (name → (module, result)), MLIR's analysis manager: computed on
+    first use, kept while passes change nothing, dropped after a pass that changed the IR unless it
+    declared them preserved."""
+    preserved: set[str] = field(default_factory=set)
+    """Analyses the running pass keeps valid although it changes the IR (``preserve``)."""
 
     def allow_rewrite(self) -> bool:
         return self.bisect_limit is None or self.rewrites < self.bisect_limit
@@ -98,6 +108,29 @@ class RunState:
             return False
         self.record(key, name_or_kind(op))
         return True
+
+    def analysis(self, name: str, module: ModuleOp, compute: Callable[[ModuleOp], _T]) -> _T:
+        """The analysis ``name`` of ``module``: the kept result when the IR has not changed since it was
+        computed, else ``compute(module)`` (kept for the passes after this one)."""
+        kept = self.analyses.get(name)
+        if kept is not None and kept[0] is module:
+            return kept[1]  # type: ignore[return-value]
+        result = compute(module)
+        if self.cache_analyses:
+            self.analyses[name] = (module, result)
+        return result
+
+    def preserve(self, name: str) -> None:
+        """The running pass changed the IR but left analysis ``name`` valid (e.g. it only wrote the inferred
+        shapes into the types): keep it."""
+        self.preserved.add(name)
+
+    def invalidate(self, changed: bool) -> None:
+        """After a pass: drop the analyses a change made stale (the pass manager calls this)."""
+        if changed:
+            kept = {name: self.analyses[name] for name in self.preserved if name in self.analyses}
+            self.analyses = kept
+        self.preserved = set()
 
     def near_miss(self, record: NearMiss) -> None:
         if record not in self.near_misses[-NEAR_MISS_WINDOW:]:

@@ -97,7 +97,8 @@ class PassManager:
 
     def run(self, module: ModuleOp, options: RunOptions | None = None) -> RunReport:
         options = options or RunOptions()
-        run = _Run(options, RunState(bisect_limit=options.bisect_limit), module)
+        state = RunState(bisect_limit=options.bisect_limit, cache_analyses=not options.verify_ir_each)
+        run = _Run(options, state, module)
         run.records.update((p.name, PassRecord(p.name)) for p in self.passes)
         if options.ir_dump_dir is not None:
             options.ir_dump_dir.mkdir(parents=True, exist_ok=True)
@@ -190,6 +191,7 @@ class _Run:
         record.seconds += time.perf_counter() - start
         record.runs += 1
         changed = state.changed or state.rewrites > rewrites
+        state.invalidate(changed)  # before the text comparison: a change that printed the same still counts
         if before_text is not None:
             changed = changed and print_ir(module) != before_text
         record.changed += changed

@@ -36,7 +36,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 
-from onnxforge.analysis.shapes import ShapeFacts, infer
+from onnxforge.analysis.shapes import ShapeFacts
 from onnxforge.dialects.nn import NNOp
 from onnxforge.dialects.onnx.builders import ConstantBuilder, detached_initializer, model_opset
 from onnxforge.dialects.onnx.structure import GraphOp, InitializerOp, NoValueOp
@@ -45,6 +45,7 @@ from onnxforge.ir.dead import erase_dead
 from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.passmanager import Accuracy, ContextPattern, Mismatch, PatternPass, current_state, fail
+from onnxforge.passmanager.analyses import shape_facts
 from onnxforge.passmanager.base import NearMiss
 from onnxforge.passmanager.build import Build, Pending, Value
 from onnxforge.transforms.lowering import check
@@ -65,7 +66,7 @@ class RewriteContext:
 
     @functools.cached_property
     def facts(self) -> ShapeFacts:
-        return infer(self.module)
+        return shape_facts(self.module)
 
 
 # --- one application of a pattern ------------------------------------------------------------

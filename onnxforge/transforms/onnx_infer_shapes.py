@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp
 from xdsl.ir import Attribute
 
-from onnxforge.analysis.shapes import infer_and_apply
+from onnxforge.analysis.shapes import apply_types
 from onnxforge.dialects.onnx.structure import GraphOp
 from onnxforge.ir.types import AnyType, TensorType, tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState
+from onnxforge.passmanager.analyses import SHAPES, shape_facts
 
 
 def refined_declaration(declared: Attribute, actual: Attribute) -> Attribute:
@@ -46,7 +47,8 @@ class InferShapesPass(ForgePass):
     accuracy = Accuracy.LOSSLESS
 
     def run(self, module: ModuleOp, state: RunState) -> None:
-        changed = infer_and_apply(module)
+        changed = apply_types(module, shape_facts(module, state))
+        state.preserve(SHAPES)  # writing the facts into the types leaves them true
         for graph in (op for op in module.walk() if isinstance(op, GraphOp)):
             declared = list(graph.output_types.data)
             refined = [refined_declaration(d, v.type) for d, v in zip(declared, graph.return_op.operands)]

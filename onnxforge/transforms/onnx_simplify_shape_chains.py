@@ -34,7 +34,7 @@ from onnx import TensorProto
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 
-from onnxforge.analysis.shapes import ShapeFacts, infer
+from onnxforge.analysis.shapes import ShapeFacts
 from onnxforge.dialects.onnx.builders import ConstantBuilder, model_opset, standard_op
 from onnxforge.dialects.onnx.generated import (
     ConstantOfShapeOp,
@@ -47,6 +47,7 @@ from onnxforge.dialects.onnx.structure import NAMES_ATTR, CustomOp, GraphOp, Ret
 from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState
+from onnxforge.passmanager.analyses import shape_facts
 
 MAX_MATERIALIZED = 64
 """Known tensors up to this many elements become initializers."""
@@ -109,7 +110,7 @@ class SimplifyShapeChainsPass(ForgePass):
     accuracy = Accuracy.LOSSLESS
 
     def run(self, module: ModuleOp, state: RunState) -> None:
-        facts = infer(module)
+        facts = shape_facts(module, state)
         builder = ConstantBuilder(module)
         opset = model_opset(module)
         keep = if_condition_slice(module)

@@ -10,11 +10,12 @@ the one the user asked for (``forgec --target``), unless a stage fixes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from xdsl.dialects.builtin import ModuleOp
-
-from onnxforge.analysis.fingerprint import choose_pipelines, fingerprint
 from onnxforge.errors import ForgeError
+
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def resolve(pipeline: str) -> Pipeline:
 
 def choose(module: ModuleOp) -> str:
     """The pipeline ``auto`` runs on this module: from its architecture fingerprint."""
+    from onnxforge.analysis.fingerprint import choose_pipelines, fingerprint  # heavy: not needed by ``forgec --help``
+
     picked = choose_pipelines(fingerprint(module))
     if set(picked) == {"vision", "transformer"}:
         return "hybrid"
