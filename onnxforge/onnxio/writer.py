@@ -22,7 +22,7 @@ from onnx import ModelProto, StringStringEntryProto, TensorProto
 
 from onnxforge.errors import ForgeError
 from onnxforge.onnxio.exporter import ExportedModel
-from onnxforge.onnxio.weights import mapped_range
+from onnxforge.onnxio.weights import MappedFile, mapped_range
 from onnxforge.onnxio.wire import encode_varint, field_key
 
 PROTOBUF_LIMIT = 2**31 - 1
@@ -144,7 +144,10 @@ class _Copier:
         mapping, offset = found
         source = self.sources.get(mapping.path)
         if source is None:
-            source = self.sources[mapping.path] = os.open(mapping.path, os.O_RDONLY)
+            source = self.sources[mapping.path] = self._reopen(mapping)
+        if source < 0:
+            out.write(piece)
+            return
         out.flush()
         position, done = out.tell(), 0
         try:
@@ -159,9 +162,24 @@ class _Copier:
         if done < piece.nbytes:
             out.write(piece[done:])
 
+    @staticmethod
+    def _reopen(mapping: MappedFile) -> int:
+        """A descriptor of the mapped file, or -1 (copy through memory) when its path no longer
+        names the file that was mapped: never copy from whatever a link swapped in since."""
+        try:
+            fd = os.open(mapping.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return -1
+        info = os.fstat(fd)
+        if (info.st_dev, info.st_ino) != mapping.identity:
+            os.close(fd)
+            return -1
+        return fd
+
     def close(self) -> None:
         for fd in self.sources.values():
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
 
 
 def same_file(a: Path, b: Path) -> bool:
