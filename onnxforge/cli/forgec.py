@@ -65,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     observe.add_argument("--verify-each", action="store_true", help="onnxruntime check after every pass at its accuracy class")
     observe.add_argument("--verify-ir-each", action="store_true", help="verify the IR after every pass (default: after the pipeline)")
     observe.add_argument("--bisect-limit", type=int, metavar="N", help="perform only the first N rewrites (opt-bisect)")
-    observe.add_argument("--reproducer", type=Path, default=Path("forgec-reproducer.mlir"),
-                         help="where a failing pass writes its reproducer (default ./forgec-reproducer.mlir)")
+    observe.add_argument("--reproducer", type=Path, metavar="FILE",
+                         help="where a failing pass writes its reproducer (default OUT.reproducer.mlir beside -o OUT; "
+                              "none without -o); weights elided unless --print-weights")
     external = parser.add_mutually_exclusive_group()
     external.add_argument("--external-data", dest="external", action="store_true", default=None,
                           help="write weights to OUT.onnx.data (default: when the input had external data or > 2 GiB)")
@@ -102,7 +103,7 @@ def _list_passes() -> int:
     return 0
 
 
-def _options(args: argparse.Namespace, reference: Path | None):  # type: ignore[no-untyped-def]
+def _options(args: argparse.Namespace, reference: Path | None, output: Path | None):  # type: ignore[no-untyped-def]
     from onnxforge.passmanager.manager import RunOptions
 
     verify_each = None
@@ -131,8 +132,18 @@ def _options(args: argparse.Namespace, reference: Path | None):  # type: ignore[
         bisect_limit=args.bisect_limit,
         verify_ir_each=args.verify_ir_each,
         verify_each=verify_each,
-        reproducer=args.reproducer,
+        reproducer=args.reproducer or _reproducer_beside(output),
     )
+
+
+def _reproducer_beside(output: Path | None) -> Path | None:
+    """``OUT.reproducer.mlir`` next to a file output (not next to /dev/null or a FIFO): where the user
+    already asked us to write, never the working directory."""
+    from onnxforge.onnxio.writer import destination
+
+    if output is None or destination(output).stream:
+        return None
+    return output.with_name(output.name + ".reproducer.mlir")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -182,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         protected = loaded.source_files
     cost_before = cost_cli.before(args, module, source)  # the model as given, when the pipeline changes it
     manager = pass_manager(args.pipeline, args.passes, module, args.target, args.target_opset)
-    report = manager.run(module, _options(args, source if loaded is not None else None))
+    report = manager.run(module, _options(args, source if loaded is not None else None, output))
     if args.explain_fusions:
         _explain(report)
     if cost_cli.wanted(args):
@@ -222,7 +233,7 @@ def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> i
             continue
         module = parse_ir(chunk, f"{source} (chunk {index})")
         verify_ir(module, f"{source} (chunk {index})")
-        report = optimize(module, args.pipeline, args.passes, _options(args, None), args.target, args.target_opset)
+        report = optimize(module, args.pipeline, args.passes, _options(args, None, output), args.target, args.target_opset)
         if args.explain_fusions:
             _explain(report)
         outputs.append(print_ir(module, weights=args.print_weights))
