@@ -156,8 +156,8 @@ def run(args: argparse.Namespace) -> int:
     if args.model is None:
         raise ForgeError("no input model given")
 
-    from onnxforge.compiler import pass_manager, to_ir, verify_ir
-    from onnxforge.dialects.context import parse_ir
+    from onnxforge.compiler import pass_manager, to_ir
+    from onnxforge.dialects.context import read_ir_text
     from onnxforge.ir.text import print_ir
     from onnxforge.onnxio.exporter import export_model
     from onnxforge.onnxio.loader import load
@@ -182,10 +182,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_split(args, source, output)
     start = time.perf_counter()
     if source.suffix == ".mlir":
-        if not source.is_file():
-            raise ForgeError(f"{source}: no such file")
-        module = parse_ir(source.read_text(), str(source))
-        verify_ir(module, f"{source}")
+        module = _ir_module(read_ir_text(source), str(source))
         loaded, protected = None, [source]
     else:
         loaded = load(source)
@@ -219,26 +216,40 @@ SPLIT_MARKER = "// -----"
 
 def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> int:
     """MLIR's -split-input-file: one module per chunk, each run through the passes (for IR tests)."""
-    from onnxforge.compiler import optimize, verify_ir
-    from onnxforge.dialects.context import parse_ir
+    from onnxforge.compiler import optimize
+    from onnxforge.dialects.context import read_ir_text
     from onnxforge.ir.text import print_ir
 
     if source.suffix != ".mlir" or args.emit != "ir":
         raise ForgeError("--split-input-file takes an .mlir input and --emit=ir")
-    if not source.is_file():
-        raise ForgeError(f"{source}: no such file")
     outputs = []
-    for index, chunk in enumerate(source.read_text().split(SPLIT_MARKER)):
+    for index, chunk in enumerate(read_ir_text(source).split(SPLIT_MARKER)):
         if not chunk.strip() or all(not line.strip() or line.lstrip().startswith("//") for line in chunk.splitlines()):
             continue
-        module = parse_ir(chunk, f"{source} (chunk {index})")
-        verify_ir(module, f"{source} (chunk {index})")
+        module = _ir_module(chunk, f"{source} (chunk {index})")
         report = optimize(module, args.pipeline, args.passes, _options(args, None, output), args.target, args.target_opset)
         if args.explain_fusions:
             _explain(report)
         outputs.append(print_ir(module, weights=args.print_weights))
     _emit_text(f"{SPLIT_MARKER}\n".join(outputs), output)
     return 0
+
+
+def _ir_module(text: str, label: str):  # type: ignore[no-untyped-def]
+    """Textual IR as a module we can compile: it parses, verifies (tensor sizes included), and names
+    an IR version and opsets the importer would accept from an .onnx file. A verifier that recurses
+    past Python's limit on deeply nested regions is bad input too, not a crash."""
+    from onnxforge.compiler import verify_ir
+    from onnxforge.dialects.context import parse_ir
+    from onnxforge.onnxio.importer import check_module_versions
+
+    module = parse_ir(text, label)
+    try:
+        verify_ir(module, label)
+    except RecursionError:
+        raise ForgeError(f"{label}: the IR is nested too deeply") from None
+    check_module_versions(module, label)
+    return module
 
 
 def _explain(report) -> None:  # type: ignore[no-untyped-def]
