@@ -358,6 +358,12 @@ class Importer:
         if variadic_in and len(operands) < len(fixed_in):
             return None  # the variadic group would need a placeholder position
         operands = operands + [novalue.result] * (len(fixed_in) - len(operands))
+        for index, param in enumerate(fixed_in):
+            if param.arity == Arity.SINGLE and operands[index] is novalue.result:
+                raise ForgeError(
+                    f"{self.label}: node {node.name!r} ({node.op_type}): required input {index + 1} ({param.name!r}) "
+                    f"is missing ({len(node.input)} input(s) given)"
+                )
         result_count = max(len(node.output), len(fixed_out))
         properties: dict[str, Attribute] = {}
         graphs: dict[str, GraphProto] = {}
