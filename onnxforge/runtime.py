@@ -31,7 +31,8 @@ from onnx import ModelProto, TensorProto, helper
 from onnxforge.errors import ForgeError
 from onnxforge.passmanager.base import Accuracy
 
-ModelSource = ModelProto | str | os.PathLike[str]
+ModelSource = ModelProto | bytes | str | os.PathLike[str]
+"""A model, its serialized bytes (a candidate checked before it is written), or a path."""
 DEFAULT_DIM = 3
 """Value given to unknown (unnamed) dims."""
 
@@ -91,7 +92,7 @@ def session(model: ModelSource, threads: int = 2, optimize: bool = False) -> ort
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    source = model.SerializeToString() if isinstance(model, ModelProto) else str(model)
+    source = model.SerializeToString() if isinstance(model, ModelProto) else model if isinstance(model, bytes) else str(model)
     try:
         return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as err:  # onnxruntime raises its own exception types

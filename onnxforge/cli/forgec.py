@@ -5,14 +5,21 @@
     forgec --list-passes
 
 Errors are one line on stderr and a non-zero exit (1: bad input or request,
-3: verification failed, 70: internal error); no output file is left behind.
+3: verification failed, 70: internal error, 128+N: stopped by signal N, i.e.
+SIGINT, SIGTERM or SIGHUP); no output file or temporary file is left behind.
+``-o`` never writes through a symbolic link; a device or FIFO (``-o /dev/null``)
+is written in place, never replaced.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from onnxforge.errors import ForgeError
@@ -65,8 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     observe.add_argument("--verify-each", action="store_true", help="onnxruntime check after every pass at its accuracy class")
     observe.add_argument("--verify-ir-each", action="store_true", help="verify the IR after every pass (default: after the pipeline)")
     observe.add_argument("--bisect-limit", type=int, metavar="N", help="perform only the first N rewrites (opt-bisect)")
-    observe.add_argument("--reproducer", type=Path, default=Path("forgec-reproducer.mlir"),
-                         help="where a failing pass writes its reproducer (default ./forgec-reproducer.mlir)")
+    observe.add_argument("--reproducer", type=Path, metavar="FILE",
+                         help="where a failing pass writes its reproducer (default OUT.reproducer.mlir beside -o OUT; "
+                              "none without -o); weights elided unless --print-weights")
     external = parser.add_mutually_exclusive_group()
     external.add_argument("--external-data", dest="external", action="store_true", default=None,
                           help="write weights to OUT.onnx.data (default: when the input had external data or > 2 GiB)")
@@ -102,7 +110,7 @@ def _list_passes() -> int:
     return 0
 
 
-def _options(args: argparse.Namespace, reference: Path | None):  # type: ignore[no-untyped-def]
+def _options(args: argparse.Namespace, reference: Path | None, output: Path | None):  # type: ignore[no-untyped-def]
     from onnxforge.passmanager.manager import RunOptions
 
     verify_each = None
@@ -131,8 +139,18 @@ def _options(args: argparse.Namespace, reference: Path | None):  # type: ignore[
         bisect_limit=args.bisect_limit,
         verify_ir_each=args.verify_ir_each,
         verify_each=verify_each,
-        reproducer=args.reproducer,
+        reproducer=args.reproducer or _reproducer_beside(output),
     )
+
+
+def _reproducer_beside(output: Path | None) -> Path | None:
+    """``OUT.reproducer.mlir`` next to a file output (not next to /dev/null or a FIFO): where the user
+    already asked us to write, never the working directory."""
+    from onnxforge.onnxio.writer import destination
+
+    if output is None or destination(output).stream:
+        return None
+    return output.with_name(output.name + ".reproducer.mlir")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -145,12 +163,12 @@ def run(args: argparse.Namespace) -> int:
     if args.model is None:
         raise ForgeError("no input model given")
 
-    from onnxforge.compiler import pass_manager, to_ir, verify_ir
-    from onnxforge.dialects.context import parse_ir
+    from onnxforge.compiler import pass_manager, to_ir
+    from onnxforge.dialects.context import read_ir_text
     from onnxforge.ir.text import print_ir
     from onnxforge.onnxio.exporter import export_model
     from onnxforge.onnxio.loader import load
-    from onnxforge.onnxio.writer import same_file, write_model
+    from onnxforge.onnxio.writer import destination, same_file, write_model
 
     source = Path(args.model)
     output = Path(args.output) if args.output else None
@@ -158,8 +176,7 @@ def run(args: argparse.Namespace) -> int:
     if output is not None:
         if same_file(source, output):
             raise ForgeError(f"{output}: refusing to overwrite the input model")
-        if output.is_dir():
-            raise ForgeError(f"{output}: is a directory")
+        destination(output)  # a symbolic link, directory or block device is refused before any work
         if not output.parent.is_dir():
             raise ForgeError(f"{output}: directory {str(output.parent)!r} does not exist")
     from onnxforge.cli import cost as cost_cli
@@ -172,10 +189,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_split(args, source, output)
     start = time.perf_counter()
     if source.suffix == ".mlir":
-        if not source.is_file():
-            raise ForgeError(f"{source}: no such file")
-        module = parse_ir(source.read_text(), str(source))
-        verify_ir(module, f"{source}")
+        module = _ir_module(read_ir_text(source), str(source))
         loaded, protected = None, [source]
     else:
         loaded = load(source)
@@ -183,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         protected = loaded.source_files
     cost_before = cost_cli.before(args, module, source)  # the model as given, when the pipeline changes it
     manager = pass_manager(args.pipeline, args.passes, module, args.target, args.target_opset)
-    report = manager.run(module, _options(args, source if loaded is not None else None))
+    report = manager.run(module, _options(args, source if loaded is not None else None, output))
     if args.explain_fusions:
         _explain(report)
     if cost_cli.wanted(args):
@@ -194,14 +208,13 @@ def run(args: argparse.Namespace) -> int:
         _emit_text(print_ir(module, weights=args.print_weights), output)
         return 0
 
+    if args.verify and loaded is None:
+        raise ForgeError("--verify needs an .onnx input to compare against")
     exported = export_model(module)
-    written = write_model(exported, output, external_data=args.external, protected=protected)  # type: ignore[arg-type]
+    check = _verifier(args, source, report) if args.verify else None
+    written = write_model(exported, output, external_data=args.external, protected=protected, check=check)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
     print(f"forgec: wrote {', '.join(map(str, written))} ({len(exported.proto.graph.node)} nodes, {elapsed:.2f} s)", file=sys.stderr)
-    if args.verify:
-        if loaded is None:
-            raise ForgeError("--verify needs an .onnx input to compare against")
-        return _verify(args, source, output, written, report)  # type: ignore[arg-type]
     return 0
 
 
@@ -210,26 +223,40 @@ SPLIT_MARKER = "// -----"
 
 def _run_split(args: argparse.Namespace, source: Path, output: Path | None) -> int:
     """MLIR's -split-input-file: one module per chunk, each run through the passes (for IR tests)."""
-    from onnxforge.compiler import optimize, verify_ir
-    from onnxforge.dialects.context import parse_ir
+    from onnxforge.compiler import optimize
+    from onnxforge.dialects.context import read_ir_text
     from onnxforge.ir.text import print_ir
 
     if source.suffix != ".mlir" or args.emit != "ir":
         raise ForgeError("--split-input-file takes an .mlir input and --emit=ir")
-    if not source.is_file():
-        raise ForgeError(f"{source}: no such file")
     outputs = []
-    for index, chunk in enumerate(source.read_text().split(SPLIT_MARKER)):
+    for index, chunk in enumerate(read_ir_text(source).split(SPLIT_MARKER)):
         if not chunk.strip() or all(not line.strip() or line.lstrip().startswith("//") for line in chunk.splitlines()):
             continue
-        module = parse_ir(chunk, f"{source} (chunk {index})")
-        verify_ir(module, f"{source} (chunk {index})")
-        report = optimize(module, args.pipeline, args.passes, _options(args, None), args.target, args.target_opset)
+        module = _ir_module(chunk, f"{source} (chunk {index})")
+        report = optimize(module, args.pipeline, args.passes, _options(args, None, output), args.target, args.target_opset)
         if args.explain_fusions:
             _explain(report)
         outputs.append(print_ir(module, weights=args.print_weights))
     _emit_text(f"{SPLIT_MARKER}\n".join(outputs), output)
     return 0
+
+
+def _ir_module(text: str, label: str):  # type: ignore[no-untyped-def]
+    """Textual IR as a module we can compile: it parses, verifies (tensor sizes included), and names
+    an IR version and opsets the importer would accept from an .onnx file. A verifier that recurses
+    past Python's limit on deeply nested regions is bad input too, not a crash."""
+    from onnxforge.compiler import verify_ir
+    from onnxforge.dialects.context import parse_ir
+    from onnxforge.onnxio.importer import check_module_versions
+
+    module = parse_ir(text, label)
+    try:
+        verify_ir(module, label)
+    except RecursionError:
+        raise ForgeError(f"{label}: the IR is nested too deeply") from None
+    check_module_versions(module, label)
+    return module
 
 
 def _explain(report) -> None:  # type: ignore[no-untyped-def]
@@ -259,30 +286,34 @@ def _emit_text(text: str, output: Path | None) -> None:
         write_text(output, text)
 
 
-def _verify(args: argparse.Namespace, source: Path, output: Path, written: list[Path], report) -> int:  # type: ignore[no-untyped-def]
+class VerificationFailed(ForgeError):
+    """The compiled model runs but its outputs differ beyond the passes' accuracy class (exit 3)."""
+
+
+def _verifier(args: argparse.Namespace, source: Path, report):  # type: ignore[no-untyped-def]
+    """``--verify`` as the writer's check: it runs on the complete new model before that replaces
+    anything, so a model that fails (or cannot be checked) is never written."""
     from onnxforge.passes import get_pass
     from onnxforge.passmanager import Accuracy
     from onnxforge.runtime import verify
 
-    accuracy = max((get_pass(name).accuracy for name, record in report.records.items() if record.runs), default=0)
-    try:
-        report = verify(source, output, seed=args.seed, dims=_dims(args.dim))
-    except ForgeError as err:
-        _remove(written)
-        raise ForgeError(f"cannot verify (output removed): {err}") from None
-    dims = ", ".join(f"{k}={v}" for k, v in report.dims.items())
-    passed = report.meets(Accuracy(accuracy))
-    if not passed:
-        _remove(written)
-        print(f"forgec: error: verification failed ({dims}): {report.summary()}; output removed", file=sys.stderr)
-        return EXIT_VERIFY
-    print(f"forgec: verified with onnxruntime ({dims or 'static shapes'}): {report.summary()}", file=sys.stderr)
-    return 0
+    accuracy = Accuracy(max((get_pass(name).accuracy for name, record in report.records.items() if record.runs), default=0))
+    dims = _dims(args.dim)
 
+    def check(candidate: Path | bytes) -> None:
+        try:
+            result = verify(source, candidate, seed=args.seed, dims=dims)
+        except ForgeError as err:
+            raise ForgeError(f"cannot verify (output not written): {err}") from None
+        except Exception as err:  # onnxruntime and the input generator raise their own types
+            message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            raise ForgeError(f"cannot verify (output not written): {type(err).__name__}: {message}") from None
+        shown = ", ".join(f"{k}={v}" for k, v in result.dims.items())
+        if not result.meets(accuracy):
+            raise VerificationFailed(f"verification failed ({shown}): {result.summary()}; output not written")
+        print(f"forgec: verified with onnxruntime ({shown or 'static shapes'}): {result.summary()}", file=sys.stderr)
 
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+    return check
 
 
 SUBCOMMANDS = {
@@ -297,6 +328,34 @@ SUBCOMMANDS = {
 """``forgec SUBCOMMAND ...``: the instruments and the cost-model tools, each with its own ``--help``."""
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt, so every ``finally`` that removes a
+    temporary file runs (the default action would kill the process and leave them behind)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into ``_Terminated`` while forgec runs (main thread only; the
+    previous handlers come back afterwards, for callers of ``main`` in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Terminated(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in SUBCOMMANDS:
@@ -305,10 +364,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv))
     args = _parser().parse_args(argv)
     try:
-        return run(args)
+        with _signals_interrupt():
+            return run(args)
+    except _Terminated as signalled:
+        print(f"forgec: terminated by {signal.Signals(signalled.signum).name}", file=sys.stderr)
+        return 128 + signalled.signum
     except ForgeError as err:
         print(f"forgec: error: {err}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_VERIFY if isinstance(err, VerificationFailed) else EXIT_ERROR
     except KeyboardInterrupt:
         print("forgec: interrupted", file=sys.stderr)
         return 130

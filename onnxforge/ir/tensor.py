@@ -24,11 +24,14 @@ from xdsl.ir import Data
 from xdsl.irdl import irdl_attr_definition
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
 
 from onnxforge.ir.types import ELEM_CODES, elem_name
 
 INLINE_LIMIT = 16
 """Tensors with at most this many elements always print their values."""
+MAX_DIM = 2**63 - 1
+"""The largest dimension ONNX can hold (an int64)."""
 
 _PRINT_WEIGHTS = contextvars.ContextVar("onnxforge_print_weights", default=False)
 
@@ -190,6 +193,12 @@ class DenseAttr(Data[TensorValue]):
     def value(self) -> TensorValue:
         return self.data
 
+    def verify(self) -> None:
+        """A tensor's bytes (or strings) are exactly what its type and shape need: every consumer
+        (numpy views, the writer, onnxruntime) trusts that, and a short buffer would be read past."""
+        if problem := size_problem(self.data):
+            raise VerifyException(f"#onnx.dense: {problem}")
+
     def print_parameter(self, printer: Printer) -> None:
         value = self.data
         dims = "[" + ", ".join(str(d) for d in value.dims) + "]"
@@ -216,8 +225,12 @@ class DenseAttr(Data[TensorValue]):
             dims = tuple(
                 parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_integer)
             )
+            if any(not 0 <= d <= MAX_DIM for d in dims):
+                parser.raise_error(f"#onnx.dense dimensions must be in [0, {MAX_DIM}], got {list(dims)}")
             parser.parse_punctuation("=")
             value = _parse_body(parser, elem, dims)
+            if problem := size_problem(value):
+                parser.raise_error(f"#onnx.dense: {problem}")
             extra = {"name": "", "doc": ""}
             while parser.parse_optional_punctuation(",") is not None:
                 key = parser.parse_identifier()
@@ -227,21 +240,54 @@ class DenseAttr(Data[TensorValue]):
         return TensorValue(value.elem, value.dims, value.raw, value.strings, extra["doc"], name=extra["name"])
 
 
+def size_problem(value: TensorValue) -> str | None:
+    """Why a tensor's data does not fit its element type and shape (None when it does, or is elided)."""
+    if value.strings is not None:
+        if value.elem != TensorProto.STRING:
+            return f"strings given for element type {elem_name(value.elem)}"
+        if len(value.strings) != value.size:
+            return f"{len(value.strings)} strings for shape {list(value.dims)} ({value.size} elements)"
+    elif value.raw is not None:
+        if value.elem == TensorProto.STRING:
+            return "raw bytes given for a string tensor"
+        expected = raw_nbytes(value.elem, value.dims)
+        if value.raw.nbytes != expected:
+            return f"{value.raw.nbytes} bytes of data for {elem_name(value.elem)} {list(value.dims)}, which needs {expected}"
+    return None
+
+
+def _parse_hex(parser: AttrParser, text: str) -> bytes:
+    if not text.startswith("0x"):
+        parser.raise_error(f"#onnx.dense bytes must be written \"0x…\", got {text[:20]!r}")
+    try:
+        return bytes.fromhex(text[2:])
+    except ValueError as err:
+        parser.raise_error(f"#onnx.dense bytes are not valid hex ({err})")
+
+
 def _parse_body(parser: AttrParser, elem: int, dims: tuple[int, ...]) -> TensorValue:
     if parser.parse_optional_keyword("elided") is not None:
         return TensorValue(elem, dims)
     if parser.parse_optional_keyword("hexstrings") is not None:
         items = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_str_literal)
-        return TensorValue(elem, dims, strings=tuple(bytes.fromhex(s[2:]) for s in items))
+        return TensorValue(elem, dims, strings=tuple(_parse_hex(parser, s) for s in items))
     hex_text = parser.parse_optional_str_literal()
     if hex_text is not None:
-        return TensorValue(elem, dims, raw=memoryview(bytes.fromhex(hex_text[2:])))
+        return TensorValue(elem, dims, raw=memoryview(_parse_hex(parser, hex_text)))
     if elem == TensorProto.STRING:
         items = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_str_literal)
         return TensorValue(elem, dims, strings=tuple(s.encode("utf-8") for s in items))
     items = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, lambda: _parse_scalar(parser))
+    if len(items) != math.prod(dims):
+        parser.raise_error(f"#onnx.dense holds {len(items)} values, its shape {list(dims)} needs {math.prod(dims)}")
+    dtype = np_dtype(elem)
+    if elem not in _FLOAT_CODES and elem != TensorProto.BOOL and np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        bad = next((v for v in items if not isinstance(v, int) or not info.min <= v <= info.max), None)
+        if bad is not None:
+            parser.raise_error(f"#onnx.dense value {bad} is not a {elem_name(elem)}")
     array = np.array(items, dtype=np.float64 if elem in _FLOAT_CODES else object).reshape(dims)
-    return TensorValue.from_numpy(array.astype(np_dtype(elem)), elem)
+    return TensorValue.from_numpy(array.astype(dtype), elem)
 
 
 def _parse_scalar(parser: AttrParser) -> int | float | bool:

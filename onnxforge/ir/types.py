@@ -83,7 +83,10 @@ def _parse_dim(parser: AttrParser) -> Dim:
     ident = parser.parse_optional_identifier()
     if ident is not None:
         return ident
-    return parser.parse_integer(allow_boolean=False, allow_negative=True)
+    value = parser.parse_integer(allow_boolean=False, allow_negative=True)
+    if not -(2**63) <= value < 2**63:
+        parser.raise_error(f"dimension {value} does not fit in an int64 (ONNX's dim_value)")
+    return value
 
 
 @irdl_attr_definition

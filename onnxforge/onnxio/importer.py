@@ -55,6 +55,28 @@ MAX_IR_VERSION = onnx.IR_VERSION
 """The newest IR version the installed onnx knows; whether a runtime loads it is the runtime's call."""
 
 
+def check_versions(ir_version: int, opsets: dict[str, int], label: str) -> None:
+    """The IR version and default-domain / ai.onnx.ml opsets we know the ops of (an imported ModelProto,
+    or an ``onnx.model`` from textual IR): anything newer is refused, not compiled by guesswork."""
+    if ir_version > MAX_IR_VERSION:
+        raise ForgeError(f"{label}: IR version {ir_version} is not supported (newest: {MAX_IR_VERSION})")
+    if ir_version < 3 and not opsets:
+        raise ForgeError(f"{label}: IR version {ir_version} without opset imports is not supported")
+    for raw_domain, version in opsets.items():
+        domain = _normalise_domain(raw_domain)
+        if domain in GENERATED_DOMAINS:
+            newest = defs.onnx_opset_version() if domain == "" else _newest_version(domain)
+            if version > newest or version < 1:
+                raise ForgeError(f"{label}: opset {version} of domain {domain or 'ai.onnx'!r} is not supported (newest: {newest})")
+
+
+def check_module_versions(module: ModuleOp, label: str) -> None:
+    """``check_versions`` for each ``onnx.model`` of a module (textual IR names its versions itself)."""
+    for op in module.ops:
+        if isinstance(op, ModelOp):
+            check_versions(op.ir_version.value.data, op.opsets(), label)
+
+
 def _normalise_domain(domain: str) -> str:
     return "" if domain == "ai.onnx" else domain
 
@@ -160,7 +182,7 @@ class Importer:
 
     def import_model(self) -> ModuleOp:
         proto = self.loaded.proto
-        self._check_versions(proto)
+        check_versions(proto.ir_version, {o.domain: o.version for o in proto.opset_import}, self.label)
         opsets = {_normalise_domain(o.domain): o.version for o in proto.opset_import}
         function_keys = {(f.domain, f.name, f.overload) for f in proto.functions}
         self.function_keys = function_keys
@@ -185,20 +207,6 @@ class Importer:
             regions=[Region(Block([graph, *functions]))],
         )
         return ModuleOp([model])
-
-    def _check_versions(self, proto) -> None:  # type: ignore[no-untyped-def]
-        if proto.ir_version > MAX_IR_VERSION:
-            raise ForgeError(f"{self.label}: IR version {proto.ir_version} is not supported (newest: {MAX_IR_VERSION})")
-        if proto.ir_version < 3 and not proto.opset_import:
-            raise ForgeError(f"{self.label}: IR version {proto.ir_version} without opset imports is not supported")
-        for opset in proto.opset_import:
-            domain = _normalise_domain(opset.domain)
-            if domain in GENERATED_DOMAINS:
-                newest = defs.onnx_opset_version() if domain == "" else _newest_version(domain)
-                if opset.version > newest or opset.version < 1:
-                    raise ForgeError(
-                        f"{self.label}: opset {opset.version} of domain {domain or 'ai.onnx'!r} is not supported (newest: {newest})"
-                    )
 
     @staticmethod
     def _opset_dict(entries) -> DictionaryAttr:  # type: ignore[no-untyped-def]
@@ -350,6 +358,12 @@ class Importer:
         if variadic_in and len(operands) < len(fixed_in):
             return None  # the variadic group would need a placeholder position
         operands = operands + [novalue.result] * (len(fixed_in) - len(operands))
+        for index, param in enumerate(fixed_in):
+            if param.arity == Arity.SINGLE and operands[index] is novalue.result:
+                raise ForgeError(
+                    f"{self.label}: node {node.name!r} ({node.op_type}): required input {index + 1} ({param.name!r}) "
+                    f"is missing ({len(node.input)} input(s) given)"
+                )
         result_count = max(len(node.output), len(fixed_out))
         properties: dict[str, Attribute] = {}
         graphs: dict[str, GraphProto] = {}

@@ -21,7 +21,7 @@ from google.protobuf.message import DecodeError, Message
 from onnx import ModelProto, TensorProto
 
 from onnxforge.errors import ForgeError
-from onnxforge.onnxio.weights import expected_nbytes, map_file
+from onnxforge.onnxio.weights import UnsafeLocation, expected_nbytes, map_fd, map_file, open_contained
 from onnxforge.onnxio.wire import strip_initializer_data
 
 
@@ -68,18 +68,26 @@ class LoadedModel:
             raise ForgeError(f"{where} has external data without a location")
         if self.base_dir is None:
             raise ForgeError(f"{where} has external data {location!r} but the model was not read from a file")
-        if os.path.isabs(location) or ".." in Path(location).parts:
-            raise ForgeError(f"{where}: external data location {location!r} escapes the model directory")
         file = self.base_dir / location
         if location not in self._maps:
-            if file.is_dir():
-                raise ForgeError(f"{where}: external data {str(file)!r} is a directory, not a file")
-            if not file.is_file():
-                raise ForgeError(f"{where}: missing external data file {str(file)!r}")
-            self._maps[location] = map_file(file)
+            try:
+                fd = open_contained(self.base_dir, location)
+            except UnsafeLocation as err:
+                raise ForgeError(f"{where}: external data location {location!r} {err}; refusing to read it") from None
+            except FileNotFoundError:
+                raise ForgeError(f"{where}: missing external data file {str(file)!r}") from None
+            except OSError as err:
+                raise ForgeError(f"{where}: cannot read external data file {str(file)!r}: {err.strerror}") from None
+            try:
+                self._maps[location] = map_fd(fd, file)
+            finally:
+                os.close(fd)
         whole = self._maps[location]
-        offset = int(info.get("offset", 0))
-        length = int(info["length"]) if "length" in info else len(whole) - offset
+        try:
+            offset = int(info.get("offset", 0))
+            length = int(info["length"]) if "length" in info else len(whole) - offset
+        except ValueError:
+            raise ForgeError(f"{where}: external data offset or length is not an integer") from None
         if offset < 0 or length < 0 or offset + length > len(whole):
             raise ForgeError(f"{where}: external data file {str(file)!r} is too short")
         try:

@@ -7,8 +7,10 @@ mappings file to file, and a pass that replaced a weight drops its pages.
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
+import stat
 from pathlib import Path
 
 from onnx import TensorProto
@@ -30,19 +32,76 @@ def expected_nbytes(tensor: TensorProto) -> int | None:
 
 
 class MappedFile(mmap.mmap):
-    """A read-only file mapping that remembers its path, so a writer can copy
-    ranges of it file-to-file in the kernel instead of through memory."""
+    """A read-only file mapping that remembers its path and inode, so a writer can copy
+    ranges of it file-to-file in the kernel instead of through memory (after checking
+    that the path still names the file that was mapped)."""
 
     path: Path
+    identity: tuple[int, int]
+    """(st_dev, st_ino) of the mapped file."""
 
 
 def map_file(path: Path) -> memoryview:
     with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return memoryview(b"")
-        mapping = MappedFile(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return map_fd(handle.fileno(), path)
+
+
+def map_fd(fd: int, path: Path) -> memoryview:
+    """Map an open file read-only (the caller keeps and closes ``fd``; the mapping outlives it)."""
+    info = os.fstat(fd)
+    if info.st_size == 0:
+        return memoryview(b"")
+    mapping = MappedFile(fd, 0, access=mmap.ACCESS_READ)
     mapping.path = path
+    mapping.identity = (info.st_dev, info.st_ino)
     return memoryview(mapping)
+
+
+class UnsafeLocation(Exception):
+    """An external data location that must not be read; the message says why."""
+
+
+def open_contained(base_dir: Path, location: str) -> int:
+    """A read-only descriptor of the regular file ``base_dir/location``, opened the way onnx's own
+    loader opens external data (``openat2`` with ``RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS``, then a
+    hard-link check): the location is relative and has no ``..``; no component below ``base_dir`` is
+    a symbolic link (each is opened with ``O_NOFOLLOW`` relative to its parent's descriptor, so a
+    link swapped in after a check is refused too); the file is regular and has one link.
+
+    A model names its data files itself, so without these rules a downloaded model could make us
+    read (and copy into the output, the IR and the reports) any file the user can read: through a
+    symbolic link to ``~/.ssh/id_rsa``, or a hard link to it, which no path check can see.
+    Raises ``UnsafeLocation`` for a refused location, ``FileNotFoundError`` for a missing one.
+    """
+    if not location or os.path.isabs(location):
+        raise UnsafeLocation("is not a relative path inside the model directory")
+    parts = [part for part in location.split("/") if part not in ("", ".")]
+    if ".." in parts or not parts:
+        raise UnsafeLocation("escapes the model directory")
+    fd = os.open(base_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_NONBLOCK if last else os.O_DIRECTORY)
+            try:
+                child = os.open(part, flags, dir_fd=fd)
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and os.path.islink(base_dir.joinpath(*parts[: index + 1])):
+                    raise UnsafeLocation(f"goes through the symbolic link {'/'.join(parts[: index + 1])!r}") from None
+                raise
+            os.close(fd)
+            fd = child
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnsafeLocation("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeLocation("is not a regular file")
+        if info.st_nlink > 1:
+            raise UnsafeLocation(f"has {info.st_nlink} hard links (it could be a link to a file outside the model directory)")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def mapped_range(view: memoryview) -> tuple[MappedFile, int] | None:

@@ -24,7 +24,8 @@ from xdsl.utils.exceptions import DiagnosticException, VerifyException
 from onnxforge.dialects.context import make_context
 from onnxforge.errors import ForgeError
 from onnxforge.ir.provenance import name_or_kind
-from onnxforge.ir.text import print_ir
+from onnxforge.ir.text import elided_weights, print_ir
+from onnxforge.onnxio.writer import write_text
 from onnxforge.passmanager.base import ForgePass, RunState, run_state
 from onnxforge.passmanager.rewriting import count_ops
 
@@ -219,10 +220,10 @@ class _Run:
         elif isinstance(err, (VerifyException, DiagnosticException)):
             where = " (the IR it produced does not verify)"
         message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        reproducer = ""
+        reproducer = "; rerun with --reproducer=FILE for a reproducer"
         if self.original is not None and self.options.reproducer is not None:
-            _write_reproducer(self.options.reproducer, self.original, ",".join(str(p.spec()) for p in self.ran))
-            reproducer = f"; reproducer: {self.options.reproducer}"
+            passes = ",".join(str(p.spec()) for p in self.ran)
+            reproducer = _write_reproducer(self.options.reproducer, self.original, passes, self.options.print_weights)
         raise ForgeError(f"pass {pass_.name} failed{where}: {type(cause).__name__}: {message}{reproducer}") from err
 
     def show(self, module: ModuleOp, title: str) -> None:
@@ -236,14 +237,20 @@ class _Run:
         self.dumps += 1
 
 
-def _write_reproducer(path: Path, original: ModuleOp, passes: str) -> None:
-    """The pipeline's input IR, headed by the command that replays the failing run (every pass with its options)."""
-    text = print_ir(original, weights=True)
+def _write_reproducer(path: Path, original: ModuleOp, passes: str, weights: bool) -> str:
+    """The pipeline's input IR, headed by the command that replays the failing run (every pass with its
+    options); weights are elided, each named with its digest, unless asked for (``--print-weights``):
+    printed weights cost ~2 bytes of text per byte, and the user did not ask to copy them. Written like
+    any output (atomically, never through a link). Returns the note for the error line."""
     header = f"// onnxforge reproducer: forgec {path.name} --passes='{passes}' --emit=ir\n"
+    if not weights and (elided := elided_weights(original)):
+        header += "// weights elided (rerun with --print-weights to include them):\n"
+        header += "".join(f"//   {line}\n" for line in elided)
     try:
-        path.write_text(header + text)
-    except OSError:
-        pass
+        write_text(path, header + print_ir(original, weights=weights))
+    except ForgeError as err:
+        return f"; reproducer not written: {err}"
+    return f"; reproducer: {path}"
 
 
 def _print_timing(stream: TextIO, report: RunReport) -> None:
