@@ -70,12 +70,16 @@ def forgec_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "onnxforge.cli.forgec"]
 
 
-def commands(model: Path, out: Path, tools: set[str]) -> dict[str, list[str] | None]:
-    """Configuration → command line (``None``: the ``cp`` floor, done in-process by ``cp``)."""
-    found: dict[str, list[str] | None] = {}
+def commands(model: Path, out: Path, tools: set[str], before: Path | None) -> dict[str, list[str]]:
+    """Configuration → command line. ``before``: also run the forgec configurations from that source tree
+    (another checkout of onnxforge, e.g. the commit before a change) with the same interpreter."""
+    found: dict[str, list[str]] = {}
     for name, flags in FORGEC_CONFIGS.items():
+        args = flags if flags == ["--help"] else [str(model), "-o", str(out), *flags]
         if "forgec" in tools:
-            found[name] = [*forgec_command(), *flags] if flags == ["--help"] else [*forgec_command(), str(model), "-o", str(out), *flags]
+            found[name] = [*forgec_command(), *args]
+        if before is not None:
+            found[f"before: {name}"] = ["env", f"--chdir={before}", f"PYTHONPATH={before}", sys.executable, "-m", "onnxforge.cli.forgec", *args]
     for peer in PEERS:
         if peer in tools:
             found[peer] = [sys.executable, str(HERE / "peers.py"), peer, str(model), str(out)]
@@ -115,18 +119,18 @@ def clear(directory: Path) -> None:
         path.unlink()
 
 
-def run_model(arch: str, rounds: int, tools: set[str], out_root: Path, timeout: float) -> dict:
+def run_model(arch: str, rounds: int, tools: set[str], out_root: Path, timeout: float, before: Path | None) -> dict:
     model = MODELS / MODEL_FILES[arch]
     with tempfile.TemporaryDirectory(dir=out_root, prefix="compile-speed-") as tmp:
         out_dir = Path(tmp)
-        configs = commands(model, out_dir / "out.onnx", tools)
+        configs = commands(model, out_dir / "out.onnx", tools, before)
         samples: dict[str, list[dict]] = {name: [] for name in configs}
         names = list(configs)
         for round_ in range(rounds + 1):  # round 0 warms the page cache and the bytecode caches: not counted
             order = names[round_ % len(names):] + names[: round_ % len(names)]
             for name in order:
                 clear(out_dir)
-                result = measure(configs[name], timeout)  # type: ignore[arg-type]
+                result = measure(configs[name], timeout)
                 if round_:
                     samples[name].append(result)
                 print(f"  {arch:13s} round {round_} {name:22s} "
@@ -169,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=MODELS, help="filesystem the outputs are written to")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before a run counts as failed")
     parser.add_argument("--json", type=Path, default=RESULTS / "compile_speed.json")
+    parser.add_argument("--before", type=Path, metavar="SOURCE_TREE",
+                        help="also run forgec from this checkout (e.g. git worktree add /tmp/before HEAD~3)")
     args = parser.parse_args(argv)
     tools = set(args.tools.split(","))
     archs = args.models or list(MODEL_FILES)
@@ -179,12 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"missing {', '.join(missing)}: run python benchmarks/build_models.py first")
     if shutil.which(forgec_command()[0]) is None and len(forgec_command()) == 1:
         parser.error("forgec is not installed next to this interpreter")
-    results = {arch: run_model(arch, args.rounds, tools, args.out_dir, args.timeout) for arch in archs}
+    results = {arch: run_model(arch, args.rounds, tools, args.out_dir, args.timeout, args.before) for arch in archs}
     record = {
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "rounds": args.rounds,
         "out_dir": str(args.out_dir),
+        "before": str(args.before) if args.before else None,
         "results": results,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,8 @@ def _list_passes() -> int:
     return 0
 
 
-def _options(args: argparse.Namespace, reference: Path | None, output: Path | None):  # type: ignore[no-untyped-def]
+def _options(args: argparse.Namespace, reference: Path | None, output: Path | None,  # type: ignore[no-untyped-def]
+             reread=None):
     from onnxforge.passmanager.manager import RunOptions
 
     verify_each = None
@@ -140,6 +141,7 @@ def _options(args: argparse.Namespace, reference: Path | None, output: Path | No
         verify_ir_each=args.verify_ir_each,
         verify_each=verify_each,
         reproducer=args.reproducer or _reproducer_beside(output),
+        reproducer_input=reread,
     )
 
 
@@ -189,15 +191,18 @@ def run(args: argparse.Namespace) -> int:
         return _run_split(args, source, output)
     start = time.perf_counter()
     if source.suffix == ".mlir":
-        module = _ir_module(read_ir_text(source), str(source))
+        text = read_ir_text(source)
+        module = _ir_module(text, str(source))
         loaded, protected = None, [source]
+        reread = lambda: _ir_module(text, str(source))  # noqa: E731
     else:
         loaded = load(source)
         module = to_ir(loaded)
         protected = loaded.source_files
+        reread = lambda: to_ir(load(source))  # noqa: E731  (the input is never modified: no clone kept per run)
     cost_before = cost_cli.before(args, module, source)  # the model as given, when the pipeline changes it
     manager = pass_manager(args.pipeline, args.passes, module, args.target, args.target_opset)
-    report = manager.run(module, _options(args, source if loaded is not None else None, output))
+    report = manager.run(module, _options(args, source if loaded is not None else None, output, reread))
     if args.explain_fusions:
         _explain(report)
     if cost_cli.wanted(args):

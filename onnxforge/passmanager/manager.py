@@ -51,6 +51,9 @@ class RunOptions:
     verify_each: Callable[[ModuleOp, ForgePass], str | None] | None = None
     """Called after each pass; returns a problem description or None."""
     reproducer: Path | None = None
+    reproducer_input: Callable[[], ModuleOp] | None = None
+    """Rebuilds the pipeline's input for a reproducer (forgec re-reads its input file, which it never
+    modifies); without it the run keeps a clone of the module from the start, in case a pass fails."""
     stream: TextIO = field(default_factory=lambda: sys.stderr)
 
 
@@ -142,7 +145,7 @@ class _Run:
         self.ran: list[ForgePass] = []
         self.dumps = 0
         self.context = make_context()
-        self.original = module.clone() if options.reproducer is not None else None
+        self.original = module.clone() if options.reproducer is not None and options.reproducer_input is None else None
 
     def stage(self, stage: Stage, module: ModuleOp) -> int:
         """One stage's sweeps; returns how many it took. A pass that found nothing is skipped until
@@ -221,9 +224,10 @@ class _Run:
             where = " (the IR it produced does not verify)"
         message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         reproducer = "; rerun with --reproducer=FILE for a reproducer"
-        if self.original is not None and self.options.reproducer is not None:
+        if self.options.reproducer is not None:
             passes = ",".join(str(p.spec()) for p in self.ran)
-            reproducer = _write_reproducer(self.options.reproducer, self.original, passes, self.options.print_weights)
+            original = self.original if self.original is not None else self.options.reproducer_input()  # type: ignore[misc]
+            reproducer = _write_reproducer(self.options.reproducer, original, passes, self.options.print_weights)
         raise ForgeError(f"pass {pass_.name} failed{where}: {type(cause).__name__}: {message}{reproducer}") from err
 
     def show(self, module: ModuleOp, title: str) -> None:

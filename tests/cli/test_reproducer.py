@@ -29,6 +29,19 @@ class _Boom(ForgePass):
         raise RuntimeError("boom")
 
 
+@register
+@dataclass(frozen=True)
+class _Mark(ForgePass):
+    name = "test-reproducer-mark"
+    summary = "changes the module (marks it), so a reproducer must show the IR from before it"
+
+    def run(self, module, state) -> None:  # type: ignore[no-untyped-def]
+        from xdsl.dialects.builtin import UnitAttr
+
+        module.attributes["test.marked"] = UnitAttr()
+        state.changed = True
+
+
 def _model(path: Path) -> Path:
     graph = helper.make_graph(
         [helper.make_node("Add", ["x", "w"], ["y"], name="add")], "g",
@@ -114,3 +127,26 @@ def test_reproducer_replaces_an_old_one_keeping_its_mode(tmp_path: Path, workdir
 
     assert repro.read_text().startswith("// onnxforge reproducer: forgec r.mlir --passes='test-reproducer-boom'")
     assert repro.stat().st_mode & 0o777 == 0o600
+
+
+def test_reproducer_holds_the_input_without_a_clone_per_run(tmp_path: Path, workdir: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """forgec re-reads its (never modified) input for the reproducer instead of cloning the module on every
+    run: the reproducer shows the IR before the passes that ran, although a pass changed the module first."""
+    from xdsl.dialects.builtin import ModuleOp
+
+    def no_clone(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the pass manager cloned the module")
+
+    model = _model(tmp_path / "m.onnx")
+    out = tmp_path / "o" / "OUT.onnx"
+    out.parent.mkdir()
+    monkeypatch.setattr(ModuleOp, "clone", no_clone)
+    assert main([str(model), "-o", str(out), "--pipeline=cleanup"]) == 0  # a successful run clones nothing
+    rc = main([str(model), "-o", str(out), "--passes=test-reproducer-mark,test-reproducer-boom"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "pass test-reproducer-boom failed" in err
+    text = (out.parent / "OUT.onnx.reproducer.mlir").read_text()
+    assert "onnx.Add" in text and "--passes='test-reproducer-mark,test-reproducer-boom'" in text
+    assert "test.marked" not in text
