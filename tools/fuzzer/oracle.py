@@ -122,7 +122,8 @@ def classify(result: RunResult, entry: str, valid: bool, original_runs: bool) ->
         found.append(Finding("verify-failed", entry, _verify_message(first), result.stderr))
     elif result.rc not in (0, 70, -1):
         if len(lines) != 1 or not lines[0].startswith("forgec: error:"):
-            found.append(Finding("multi-line-error", entry, " | ".join(map(_line_kind, lines)), result.stderr))
+            kinds = [k for i, k in enumerate(map(_line_kind, lines)) if i == 0 or k != _line_kind(lines[i - 1])]
+            found.append(Finding("multi-line-error", entry, " | ".join(kinds), result.stderr))
         if re.match(r"forgec: error: pass \S+ failed", first):
             found.append(Finding("pass-failed", entry, first.removeprefix("forgec: error: "), result.stderr))
         elif "cannot verify" in result.stderr and original_runs:
@@ -141,7 +142,7 @@ def classify(result: RunResult, entry: str, valid: bool, original_runs: bool) ->
 
 def _line_kind(line: str) -> str:
     """A stderr line reduced to what it is: forgec's own line (first words), onnxruntime's log, or other."""
-    if re.search(r"\[[EWIV]:onnxruntime", line):
+    if re.search(r"\[[EWIV]:onnxruntime", line) or line.startswith("\x1b"):  # its log, colour codes and all
         return "<onnxruntime log>"
     if line.startswith("forgec: error: cannot verify"):
         return "forgec: error: cannot verify"

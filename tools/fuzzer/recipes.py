@@ -340,8 +340,8 @@ def integer_ops(b: Builder) -> bool:
     op = str(b.rng.choice(["Div", "Mod"]))
     attrs = {"fmod": int(b.rng.integers(2))} if op == "Mod" else {}
     if b.rng.random() < 0.5:  # both constant: the folder's semantics against onnxruntime's
-        left = np.array(edges[1:] + [edges[-2] + 1], npt)  # no 0 / 0; INT_MIN paired with 7 below, never -1
-        right = np.resize(np.array([7, -7, 3, -1, 1, 7, -7], npt), left.shape)
+        left = np.array(edges[1:] + [edges[-2] + 1], npt)  # 1, -1, 7, -7, INT_MIN, INT_MAX, INT_MIN + 1
+        right = np.array([7, 7, 3, 2, 3, 7, -7], npt)  # negative inexact quotients: truncation ≠ floor; never INT_MIN / -1
         folded = b.op(op, [b.const(left), b.const(right)], dtype, left.shape, pool=False, **attrs)
         y = b.op("Add", [x, folded] if x.rank == 1 and x.static(0) == left.size else [x, b.op(
             "ReduceSum", [folded, b.const(np.array([0], np.int64))], dtype, (1,), pool=False, keepdims=1)], dtype, x.shape,

@@ -1,9 +1,10 @@
 """Greedy reduction of a failing model: drop outputs and nodes while the same finding still shows.
 
-Three moves, tried until none helps: drop one graph output; *bypass* a node (its first input takes the
-place of its output, which keeps elementwise chains connected); *cut* a node (its output becomes a new
-graph input of the type shape inference gives it). After each move, nodes nothing uses and unused
-initializers and inputs are dropped. The predicate is the whole oracle for one matrix entry, so a move is
+The moves, tried until none helps: drop one graph output; drop a node nothing reads; *bypass* a node (its
+first input takes the place of its output, which keeps elementwise chains connected); *cut* a node (its
+output becomes a new graph input of the type shape inference gives it); drop an unused graph input.
+Unread initializers go after each move. Dead nodes are not swept wholesale: a pass may trip over exactly
+the node nothing reads (constant folding runs before dead-code elimination). The predicate is the whole oracle for one matrix entry, so a move is
 kept only when the finding's signature is unchanged; a reduction that merely trades one bug for another
 is refused.
 """
@@ -17,26 +18,17 @@ import onnx
 from onnx import ModelProto, helper
 
 
-def prune(model: ModelProto) -> ModelProto:
-    """Drop nodes whose outputs nothing reads, then initializers and inputs nothing reads."""
+def tidy(model: ModelProto) -> ModelProto:
+    """Drop initializers nothing reads (never nodes: a dead node may be what a pass trips over)."""
     graph = model.graph
-    live = {o.name for o in graph.output}
-    kept = []
-    for node in reversed(list(graph.node)):
-        if any(o in live for o in node.output):
-            kept.append(node)
-            live.update(node.input)
-            for attr in node.attribute:  # subgraphs read outer names
-                for sub in [attr.g, *attr.graphs]:
-                    live.update(i for n in sub.node for i in n.input)
-    del graph.node[:]
-    graph.node.extend(reversed(kept))
-    initializers = [t for t in graph.initializer if t.name in live]
+    read = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
+    for node in graph.node:
+        for attr in node.attribute:  # subgraphs read outer names
+            for sub in [attr.g, *attr.graphs]:
+                read.update(i for n in sub.node for i in n.input)
+    initializers = [t for t in graph.initializer if t.name in read]
     del graph.initializer[:]
     graph.initializer.extend(initializers)
-    inputs = [i for i in graph.input if i.name in live]
-    del graph.input[:]
-    graph.input.extend(inputs)
     return model
 
 
@@ -44,7 +36,7 @@ def _without_output(model: ModelProto, index: int) -> ModelProto:
     smaller = ModelProto()
     smaller.CopyFrom(model)
     del smaller.graph.output[index]
-    return prune(smaller)
+    return tidy(smaller)
 
 
 def _bypass(model: ModelProto, index: int) -> ModelProto | None:
@@ -60,7 +52,7 @@ def _bypass(model: ModelProto, index: int) -> ModelProto | None:
     for out in smaller.graph.output:
         if out.name == old:
             out.name = new
-    return prune(smaller)
+    return tidy(smaller)
 
 
 def _cut(model: ModelProto, index: int, types: dict[str, onnx.TypeProto]) -> ModelProto | None:
@@ -74,7 +66,27 @@ def _cut(model: ModelProto, index: int, types: dict[str, onnx.TypeProto]) -> Mod
     for name in node.output:
         if name:
             smaller.graph.input.append(helper.make_value_info(name, types[name]))
-    return prune(smaller)
+    return tidy(smaller)
+
+
+def _drop_dead(model: ModelProto, index: int) -> ModelProto | None:
+    """Remove a node none of whose outputs is read."""
+    node = model.graph.node[index]
+    read = {i for n in model.graph.node for i in n.input} | {o.name for o in model.graph.output}
+    if any(o in read for o in node.output):
+        return None
+    smaller = _copy(model)
+    del smaller.graph.node[index]
+    return tidy(smaller)
+
+
+def _drop_input(model: ModelProto, index: int) -> ModelProto | None:
+    name = model.graph.input[index].name
+    if any(name in n.input for n in model.graph.node) or name in {o.name for o in model.graph.output}:
+        return None
+    smaller = _copy(model)
+    del smaller.graph.input[index]
+    return smaller
 
 
 def _types(model: ModelProto) -> dict[str, onnx.TypeProto]:
@@ -88,7 +100,7 @@ def _types(model: ModelProto) -> dict[str, onnx.TypeProto]:
 def reduce(model: ModelProto, still_fails: Callable[[ModelProto], bool], budget_s: float = 120.0) -> ModelProto:
     """The smallest model these moves reach on which ``still_fails`` holds (``model`` itself must fail)."""
     deadline = time.monotonic() + budget_s
-    current = prune(_copy(model)) if still_fails(prune(_copy(model))) else model
+    current = model
     progress = True
     while progress and time.monotonic() < deadline:
         progress = False
@@ -101,13 +113,17 @@ def reduce(model: ModelProto, still_fails: Callable[[ModelProto], bool], budget_
         index = len(current.graph.node) - 1
         while index >= 0 and time.monotonic() < deadline:
             if index < len(current.graph.node):
-                for candidate in (_bypass(current, index), _cut(current, index, types)):
+                for candidate in (_drop_dead(current, index), _bypass(current, index), _cut(current, index, types)):
                     if candidate is not None and len(candidate.graph.node) < len(current.graph.node) \
                             and still_fails(candidate):
                         current, progress = candidate, True
                         types = _types(current)
                         break
             index -= 1
+        for index in reversed(range(len(current.graph.input))):
+            candidate = _drop_input(current, index)
+            if candidate is not None and time.monotonic() < deadline and still_fails(candidate):
+                current, progress = candidate, True
     return current
 
 
