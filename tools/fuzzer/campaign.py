@@ -109,6 +109,9 @@ def campaign(cases: list[str], which: list[Entry], out: Path | None, jobs: int =
             findings, runs, path = futures.pop(case).result()
             report.cases += 1
             report.runs += runs
+            if report.cases % 25 == 0:
+                log(f"... {report.cases} cases, {report.runs} runs, {len(report.first)} distinct findings, "
+                    f"{time.monotonic() - start:.0f} s")
             for finding in findings:
                 signature = finding.signature
                 report.hits[signature] += 1

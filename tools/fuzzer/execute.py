@@ -59,6 +59,8 @@ def forgec(argv: list[str], model: Path, out_dir: Path, main=None) -> RunResult:
         saved = os.dup(1), os.dup(2)
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
+        streams = sys.stdout, sys.stderr  # under pytest these are not fd 1 and 2: point Python's at them too
+        sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
         try:
             rc = main(argv)
         except SystemExit as exit_:
@@ -69,6 +71,7 @@ def forgec(argv: list[str], model: Path, out_dir: Path, main=None) -> RunResult:
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
+            sys.stdout, sys.stderr = streams
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             os.close(saved[0])

@@ -48,6 +48,23 @@ def run_entry(model: Path, seed: int, args: list[str], accuracy: int, scratch: P
     return result
 
 
+def check_here(model: Path, seed: int, entries, valid: bool) -> list:  # type: ignore[no-untyped-def, type-arg]
+    """The oracle's findings for ``entries``, run in this process: for saved repros of findings that do not
+    crash or hang (the committed ones under tests/fixtures/fuzz), where a worker's start-up is not worth it."""
+    import tempfile
+
+    from fuzzer.oracle import classify
+
+    comparison = Comparison(model, seed)
+    original_runs = any(label == "typical" for label, _, _ in comparison.cases)
+    found = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for entry in entries:
+            result = run_entry(model, seed, entry.argv(), entry.accuracy, Path(scratch), comparison)
+            found += classify(result, entry.key, valid, original_runs)
+    return found
+
+
 def check(job: dict, log) -> None:  # type: ignore[no-untyped-def, type-arg]
     model, scratch = Path(job["model"]), Path(job["scratch"])
     comparison = Comparison(model, job["seed"])
