@@ -36,6 +36,9 @@ FINDINGS = [
     Repro("cannot-verify-after-wrote.onnx", "none/default", frozenset({"multi-line-error"}),
           "cli (output writing / --verify): when onnxruntime cannot load the original, forgec prints "
           "'forgec: wrote …' and then 'forgec: error: cannot verify (output removed)': two lines, one a false claim"),
+    Repro("onnxruntime-log-on-stderr.onnx", "none/default", frozenset({"multi-line-error"}),
+          "runtime.session (log_severity_level=3 lets onnxruntime print its ERROR log, in colour, to stderr when the "
+          "original fails to run) and cli (the 'forgec: wrote' line before 'cannot verify')", seed=1),
     Repro("verify-scalar-output.onnx", "vision/standard", frozenset({"exit-70", "output-left"}),
           "runtime.compare (TypeError on a 0-d output that is not bit-identical: Conv+BN fusion rounding, then "
           "ReduceMin to a scalar) and cli (that exit 70 from --verify leaves the output file behind)", seed=9),

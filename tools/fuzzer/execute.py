@@ -60,7 +60,7 @@ def forgec(argv: list[str], model: Path, out_dir: Path, main=None) -> RunResult:
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
         streams = sys.stdout, sys.stderr  # under pytest these are not fd 1 and 2: point Python's at them too
-        sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
+        sys.stdout, sys.stderr = open(1, "w", 1, closefd=False), open(2, "w", 1, closefd=False)  # line-buffered: in order
         try:
             rc = main(argv)
         except SystemExit as exit_:
