@@ -33,6 +33,9 @@ FINDINGS = [
     Repro("fold-cast-to-bfloat16.onnx", "cleanup/default", frozenset({"pass-failed"}),
           "transforms (bfloat16 folding): onnx-fold-constants fails on Cast(constant, to=BFLOAT16): "
           "ValueError: cannot include dtype 'E' in a buffer"),
+    Repro("fold-mod-fmod1-constants.onnx", "cleanup/default", frozenset({"verify-failed"}),
+          "transforms (Mod folding semantics): Mod(fmod=1) of int64 constants with negative dividends folds to "
+          "values onnxruntime does not compute (max |Δ| 12)", seed=55),
     Repro("cannot-verify-after-wrote.onnx", "none/default", frozenset({"multi-line-error"}),
           "cli (output writing / --verify): when onnxruntime cannot load the original, forgec prints "
           "'forgec: wrote …' and then 'forgec: error: cannot verify (output removed)': two lines, one a false claim"),
