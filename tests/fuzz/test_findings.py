@@ -36,6 +36,9 @@ FINDINGS = [
     Repro("fold-mod-fmod1-constants.onnx", "cleanup/default", frozenset({"verify-failed"}),
           "transforms (Mod folding semantics): Mod(fmod=1) of int64 constants with negative dividends folds to "
           "values onnxruntime does not compute (max |Δ| 12)", seed=55),
+    Repro("attention-at-batch-0.onnx", "transformer/standard/opset23", frozenset({"output-unrunnable"}),
+          "transforms (Attention at batch 0): the fused opset-23 Attention fails in onnxruntime when batch=0, "
+          "where the decomposed original runs (forgec's own --verify, at typical dims, passes)", seed=54),
     Repro("cannot-verify-after-wrote.onnx", "none/default", frozenset({"multi-line-error"}),
           "cli (output writing / --verify): when onnxruntime cannot load the original, forgec prints "
           "'forgec: wrote …' and then 'forgec: error: cannot verify (output removed)': two lines, one a false claim"),
