@@ -39,6 +39,9 @@ FINDINGS = [
     Repro("attention-at-batch-0.onnx", "transformer/standard/opset23", frozenset({"output-unrunnable"}),
           "transforms (Attention at batch 0): the fused opset-23 Attention fails in onnxruntime when batch=0, "
           "where the decomposed original runs (forgec's own --verify, at typical dims, passes)", seed=54),
+    Repro("fast-gelu-on-scalar.onnx", "transformer/ort", frozenset({"output-unrunnable", "multi-line-error"}),
+          "transforms (nn-fuse-gelu lowered for --target=ort): a tanh-form GELU on a 0-d value becomes "
+          "com.microsoft FastGelu, which onnxruntime rejects for rank 0", seed=99),
     Repro("cannot-verify-after-wrote.onnx", "none/default", frozenset({"multi-line-error"}),
           "cli (output writing / --verify): when onnxruntime cannot load the original, forgec prints "
           "'forgec: wrote …' and then 'forgec: error: cannot verify (output removed)': two lines, one a false claim"),
