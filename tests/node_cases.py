@@ -82,3 +82,80 @@ def checker_passes(model: onnx.ModelProto) -> bool:
     except Exception:
         return False
     return True
+
+
+# --- one case under one pipeline × target × opset: the node-suite fault rules ----------------------------
+
+ENTRIES = [(p, t, o) for p, targets in [("none", [None]), ("cleanup", [None]), ("transformer", ["standard", "ort", "portable"]),
+                                        ("vision", ["standard", "ort", "portable"]), ("hybrid", ["standard", "ort", "portable"]),
+                                        ("portable", [None]), ("auto", ["standard", "ort", "portable"])]
+           for t in targets for o in (None, 23)]
+"""The full product (benchmarks/node_suite.py), as tools/fuzzer/oracle.matrix lists it: pipelines whose
+passes take no target run once; ``--target-opset=23`` doubles every entry."""
+
+CI_ENTRIES = [("none", None, None), ("cleanup", None, None), ("auto", None, None), ("transformer", "ort", None),
+              ("hybrid", "standard", 23), ("vision", "portable", None), ("portable", None, 23)]
+"""A cover for the default test run: every pipeline, every target and the opset conversion at least once."""
+
+
+def entry_id(entry: tuple) -> str:  # type: ignore[type-arg]
+    pipeline, target, opset = entry
+    return f"{pipeline}/{target or 'default'}" + (f"/opset{opset}" if opset else "")
+
+
+def fault(case, entry: tuple) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def, type-arg]
+    """(fault, skip reason) of one node case under one matrix entry; at most one is not None.
+
+    A ``--target-opset`` below the case's own opset is a request forgec refuses by design: skipped.
+    A transform (pass) error or an export error is a fault whether or not onnxruntime runs the case: the
+    importer is the place to reject a model, and anything it accepted the passes must carry through.
+    The importer rejecting a case is a fault only where onnxruntime runs it. Where onnxruntime runs the
+    case correctly, the names, the checker and the outputs are checked as before: bit-identical (class 0)
+    for ``none`` without conversion, else within the case's own tolerance.
+    """
+    from onnxforge.compiler import load_model, optimize, to_ir
+    from onnxforge.onnxio.exporter import to_model_proto
+
+    pipeline, target, opset = entry
+    runs = original_runs(case)
+    model_opset = max((o.version for o in case.model.opset_import if o.domain in ("", "ai.onnx")), default=0)
+    if opset and model_opset > opset:
+        return None, f"--target-opset={opset} is below the case's opset {model_opset} (forgec refuses it in one line)"
+    try:
+        module = to_ir(load_model(case.model))
+    except Exception as err:
+        if runs is None:
+            return None, f"the importer rejects it and onnxruntime cannot run it: {_line(err)}"
+        return f"import: {type(err).__name__}: {_line(err)}", None
+    try:
+        optimize(module, pipeline, target=target or "standard", target_opset=opset)
+    except Exception as err:
+        return f"transform: {type(err).__name__}: {_line(err)}", None
+    try:
+        result = to_model_proto(module)
+    except Exception as err:
+        return f"export: {type(err).__name__}: {_line(err)}", None
+    if runs is None:
+        return None, "onnxruntime does not run this case correctly as given (transforms and export checked)"
+    if [i.name for i in result.graph.input] != [i.name for i in case.model.graph.input]:
+        return "input names changed", None
+    if [o.name for o in result.graph.output] != [o.name for o in case.model.graph.output]:
+        return "output names changed", None
+    if checker_passes(case.model) and not checker_passes(result):
+        return "the checker rejects the result", None
+    for feeds, original, expected in runs:
+        try:
+            actual = run(result, feeds)
+        except Exception as err:
+            return f"onnxruntime cannot run the result: {_line(err)}", None
+        if pipeline == "none" and not opset:
+            if not all(identical(w, g) for w, g in zip(original, actual, strict=True)):
+                return "not bit-identical after the round trip", None
+        elif not matches(expected, actual, case.rtol, case.atol):
+            return "outputs differ beyond the case's tolerance", None
+    return None, None
+
+
+def _line(err: Exception) -> str:
+    text = str(err).strip()
+    return (text.splitlines()[0] if text else "")[:300]
