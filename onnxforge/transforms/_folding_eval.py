@@ -23,6 +23,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from xdsl.ir import Operation
 
+from onnxforge.analysis.shapes.rules.indexing import slice_pick
 from onnxforge.dialects.onnx.base import OnnxOp, RefAttr
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import NoneType
@@ -213,6 +214,34 @@ def _shape(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
     return np.array(data.shape[start:stop], dtype=np.int64)
 
 
+def _slice(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    """Slice with the spec's clamping as onnxruntime applies it (``slice_range``); the reference
+    evaluator clamps like Python instead (step -1 with end INT64_MAX or a far negative start)."""
+    data = inputs[0]
+    if data is None:
+        return None
+    if opset < 10 or len(inputs) < 3:
+        attrs = _attrs(op)
+        starts, ends, axes, steps = attrs.get("starts"), attrs.get("ends"), attrs.get("axes"), None
+    else:
+        starts, ends = inputs[1], inputs[2]
+        axes = inputs[3] if len(inputs) > 3 else None
+        steps = inputs[4] if len(inputs) > 4 else None
+    if starts is None or ends is None:
+        return None
+    starts, ends = [int(v) for v in np.asarray(starts).reshape(-1)], [int(v) for v in np.asarray(ends).reshape(-1)]
+    axes = list(range(len(starts))) if axes is None else _axes(axes, data.ndim)
+    steps = [1] * len(starts) if steps is None else [int(v) for v in np.asarray(steps).reshape(-1)]
+    if not len(starts) == len(ends) == len(axes) == len(steps) or len(set(axes)) != len(axes):  # type: ignore[arg-type]
+        raise CannotFold("Slice with inconsistent starts/ends/axes/steps")
+    picks = [slice(None)] * data.ndim
+    for start, end, axis, step in zip(starts, ends, axes, steps):  # type: ignore[arg-type]
+        if step == 0 or not 0 <= axis < data.ndim:
+            raise CannotFold("Slice with a zero step or an axis out of range")
+        picks[axis] = slice_pick(data.shape[axis], start, end, step)
+    return np.ascontiguousarray(data[tuple(picks)])
+
+
 _EXACT_CASTS = {
     np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
 }
@@ -291,6 +320,7 @@ _FAST: dict[str, FastPath] = {
     "Mul": _int_binary(np.multiply),
     "Div": _int_binary(_int_div),
     "Mod": _mod,
+    "Slice": _slice,
 }
 """numpy paths; a path returns None to hand the case to the reference evaluator."""
 

@@ -105,6 +105,7 @@ _FAST_ELEMENTS: dict[str, Callable[[OnnxOp, Arrays], int | None]] = {
     "Squeeze": _same_size,
     "Reshape": _same_size,
     "Transpose": _same_size,
+    "Slice": _same_size,  # an upper bound
     "Cast": _same_size,
     "Concat": _concat,
     "Gather": _gather,

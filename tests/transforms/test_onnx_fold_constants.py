@@ -309,3 +309,24 @@ def test_bfloat16_results_fold(name: str) -> None:
     for want, got in zip(expected, actual, strict=True):
         assert want.dtype == got.dtype and want.shape == got.shape
         assert np.array_equal(want.astype(np.float32), got.astype(np.float32), equal_nan=True)
+
+
+# --- Slice clamping (issue 13) ---------------------------------------------------------------------
+
+SLICE_BOUNDS = [2**63 - 1, -(2**63), 2**31 - 1, -1, 0, 4, 7, -7]
+
+
+@pytest.mark.parametrize("step", [-1, -2, 1, 2])
+def test_slice_folds_with_onnxruntime_clamping(step: int) -> None:
+    """arange(5)[start:end:step] for every bound pair: the reference evaluator clamps like Python
+    (start -7 with step -1 selected nothing, onnxruntime selects index 0; end INT64_MAX with a
+    negative step runs to the front in onnxruntime)."""
+    import itertools
+
+    data = np.arange(5, dtype=np.int64)
+    for start, end in itertools.product(SLICE_BOUNDS, SLICE_BOUNDS):
+        inputs = {"x": data, "s": np.array([start]), "e": np.array([end]), "a": np.array([0]), "t": np.array([step])}
+        model = _constant_model("Slice", inputs)
+        result = onnxforge.compile(model, passes=PASS)
+        assert [n.op_type for n in result.graph.node] == ["Identity"]
+        assert forge_ort.run(result, {})["y"].tolist() == _run_fed(model, inputs).tolist(), (start, end)
