@@ -217,10 +217,16 @@ def _shape(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
 def _slice(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
     """Slice with the spec's clamping as onnxruntime applies it (``slice_range``); the reference
     evaluator clamps like Python instead (step -1 with end INT64_MAX or a far negative start)."""
+    view = slice_view(op, inputs)
+    return None if view is None else np.ascontiguousarray(view)
+
+
+def slice_view(op: OnnxOp, inputs: Arrays) -> np.ndarray | None:
+    """The elements a Slice selects, as a numpy view (nothing copied: ``_folding_size`` sizes it so)."""
     data = inputs[0]
     if data is None:
         return None
-    if opset < 10 or len(inputs) < 3:
+    if len(inputs) < 3:  # before opset 10: starts/ends/axes are attributes
         attrs = _attrs(op)
         starts, ends, axes, steps = attrs.get("starts"), attrs.get("ends"), attrs.get("axes"), None
     else:
@@ -239,7 +245,7 @@ def _slice(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
         if step == 0 or not 0 <= axis < data.ndim:
             raise CannotFold("Slice with a zero step or an axis out of range")
         picks[axis] = slice_pick(data.shape[axis], start, end, step)
-    return np.ascontiguousarray(data[tuple(picks)])
+    return data[tuple(picks)]
 
 
 _EXACT_CASTS = {

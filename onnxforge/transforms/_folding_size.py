@@ -70,6 +70,13 @@ def _same_size(op: OnnxOp, inputs: Arrays) -> int | None:
     return None if inputs[0] is None else inputs[0].size
 
 
+def _slice(op: OnnxOp, inputs: Arrays) -> int | None:
+    from onnxforge.transforms._folding_eval import slice_view  # the view it sizes is the evaluation's
+
+    view = slice_view(op, inputs)
+    return None if view is None else view.size
+
+
 def _concat(op: OnnxOp, inputs: Arrays) -> int | None:
     return sum(x.size for x in inputs if x is not None)
 
@@ -105,7 +112,7 @@ _FAST_ELEMENTS: dict[str, Callable[[OnnxOp, Arrays], int | None]] = {
     "Squeeze": _same_size,
     "Reshape": _same_size,
     "Transpose": _same_size,
-    "Slice": _same_size,  # an upper bound
+    "Slice": _slice,
     "Cast": _same_size,
     "Concat": _concat,
     "Gather": _gather,

@@ -330,3 +330,18 @@ def test_slice_folds_with_onnxruntime_clamping(step: int) -> None:
         result = onnxforge.compile(model, passes=PASS)
         assert [n.op_type for n in result.graph.node] == ["Identity"]
         assert forge_ort.run(result, {})["y"].tolist() == _run_fed(model, inputs).tolist(), (start, end)
+
+
+def test_small_slice_of_a_shared_big_constant_still_folds() -> None:
+    """Slice is sized by its view (no copy), not bounded by its input: 8 columns of a [4, 4096] table
+    that another op keeps are 128 bytes."""
+    from onnx import helper, numpy_helper
+
+    table = numpy_helper.from_array(np.ones((4, 4096), np.float32), "x")
+    bounds = [numpy_helper.from_array(np.array([v]), n) for n, v in (("s", 0), ("e", 8), ("a", 1))]
+    graph = helper.make_graph([helper.make_node("Slice", ["x", "s", "e", "a"], ["y"]), helper.make_node("Identity", ["x"], ["z"])],
+                              "g", [], [onnx.ValueInfoProto(name="y"), onnx.ValueInfoProto(name="z")], [table, *bounds])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+    result = onnxforge.compile(model, passes=PASS)
+    assert [n.op_type for n in result.graph.node] == ["Identity", "Identity"]
+    assert forge_ort.run(result, {})["y"].shape == (4, 8)
