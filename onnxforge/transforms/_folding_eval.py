@@ -16,28 +16,23 @@ them, and no path turns a tensor into Python numbers.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
-from xdsl.ir import Operation
 
-from onnxforge.analysis.shapes.rules.indexing import slice_pick
 from onnxforge.dialects.onnx.base import OnnxOp, RefAttr
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import NoneType
 from onnxforge.onnxio.proto import attr_to_proto
+from onnxforge.transforms._folding_args import Arrays, CannotFold, slice_view
+from onnxforge.transforms._folding_args import attrs as _attrs
+from onnxforge.transforms._folding_args import axes as _axes
 from onnxforge.transforms._folding_size import SMALL_INPUT, fast_path_bytes, inferred_bytes
 
-Arrays = list[np.ndarray | None]
-"""One array per operand; None for an absent optional input."""
 FastPath = Callable[[OnnxOp, Arrays, int], "np.ndarray | None"]
 """A numpy evaluation; returns None to hand the case to the reference evaluator."""
-
-
-class CannotFold(Exception):
-    """The op cannot be evaluated at compile time; the message is the reason (a statistic key)."""
 
 
 # --- onnx.Constant -------------------------------------------------------------
@@ -95,23 +90,6 @@ def _check_size(size: int | None, max_bytes: int) -> None:
         raise CannotFold("result size unknown before evaluating")
     if size > max_bytes:
         raise CannotFold("result too big")
-
-
-def _attrs(op: Operation) -> dict[str, object]:
-    """Properties as plain Python values (ints, floats, int lists) for the numpy paths."""
-    out: dict[str, object] = {}
-    for name, prop in op.properties.items():
-        if isinstance(prop, RefAttr):
-            raise CannotFold("attribute refers to a function attribute")
-        proto = attr_to_proto(name, prop, op.SIGNATURE.attribute(name).kind)  # type: ignore[attr-defined, union-attr]
-        out[name] = helper.get_attribute_value(proto)
-    return out
-
-
-def _axes(value: np.ndarray | Sequence[int] | None, rank: int) -> list[int] | None:
-    if value is None:
-        return None
-    return [int(a) + rank if int(a) < 0 else int(a) for a in np.asarray(value).reshape(-1)]
 
 
 def _unsqueeze(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
@@ -219,33 +197,6 @@ def _slice(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
     evaluator clamps like Python instead (step -1 with end INT64_MAX or a far negative start)."""
     view = slice_view(op, inputs)
     return None if view is None else np.ascontiguousarray(view)
-
-
-def slice_view(op: OnnxOp, inputs: Arrays) -> np.ndarray | None:
-    """The elements a Slice selects, as a numpy view (nothing copied: ``_folding_size`` sizes it so)."""
-    data = inputs[0]
-    if data is None:
-        return None
-    if len(inputs) < 3:  # before opset 10: starts/ends/axes are attributes
-        attrs = _attrs(op)
-        starts, ends, axes, steps = attrs.get("starts"), attrs.get("ends"), attrs.get("axes"), None
-    else:
-        starts, ends = inputs[1], inputs[2]
-        axes = inputs[3] if len(inputs) > 3 else None
-        steps = inputs[4] if len(inputs) > 4 else None
-    if starts is None or ends is None:
-        return None
-    starts, ends = [int(v) for v in np.asarray(starts).reshape(-1)], [int(v) for v in np.asarray(ends).reshape(-1)]
-    axes = list(range(len(starts))) if axes is None else _axes(axes, data.ndim)
-    steps = [1] * len(starts) if steps is None else [int(v) for v in np.asarray(steps).reshape(-1)]
-    if not len(starts) == len(ends) == len(axes) == len(steps) or len(set(axes)) != len(axes):  # type: ignore[arg-type]
-        raise CannotFold("Slice with inconsistent starts/ends/axes/steps")
-    picks = [slice(None)] * data.ndim
-    for start, end, axis, step in zip(starts, ends, axes, steps):  # type: ignore[arg-type]
-        if step == 0 or not 0 <= axis < data.ndim:
-            raise CannotFold("Slice with a zero step or an axis out of range")
-        picks[axis] = slice_pick(data.shape[axis], start, end, step)
-    return data[tuple(picks)]
 
 
 _EXACT_CASTS = {

@@ -33,6 +33,7 @@ from onnx import helper
 
 from onnxforge.dialects.onnx.base import OnnxOp
 from onnxforge.ir.types import TensorType
+from onnxforge.transforms._folding_args import slice_view
 
 Arrays = list[np.ndarray | None]
 
@@ -71,8 +72,6 @@ def _same_size(op: OnnxOp, inputs: Arrays) -> int | None:
 
 
 def _slice(op: OnnxOp, inputs: Arrays) -> int | None:
-    from onnxforge.transforms._folding_eval import slice_view  # the view it sizes is the evaluation's
-
     view = slice_view(op, inputs)
     return None if view is None else view.size
 
