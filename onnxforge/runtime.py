@@ -15,13 +15,22 @@ users run onnxruntime: all graph optimizations on.
 Inputs are generated from the *original* model's input types: every symbolic
 dim name is bound to one value across all inputs; an integer input that feeds
 a Gather as indices gets ids in the range of the table it indexes (token ids);
-inputs named like masks are all ones; floats are standard normal.
+inputs named like masks are all ones; floats are standard normal. Inputs that
+would take more than ``INPUT_BUDGET`` bytes are refused before anything is
+allocated (a declared ``[100000, 100000]`` input is no test case).
+
+``verify`` also binds each symbolic dim the caller left free to 0 and to 1 in
+turn (the others keep their random sizes): passes reason about symbolic sizes,
+and an empty batch or a sequence of one is where such reasoning goes wrong
+(``Shape(x)[0] == 0`` folded to False). A binding the original itself cannot
+run is skipped, not counted against the result.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +44,10 @@ ModelSource = ModelProto | bytes | str | os.PathLike[str]
 """A model, its serialized bytes (a candidate checked before it is written), or a path."""
 DEFAULT_DIM = 3
 """Value given to unknown (unnamed) dims."""
+INPUT_BUDGET = 1 << 30
+"""Bytes the random inputs of one verification may take in all."""
+EDGE_SIZES = (0, 1)
+"""Sizes ``verify`` also binds each free symbolic dim to."""
 
 
 @dataclass
@@ -57,6 +70,10 @@ class VerifyReport:
     outputs: list[OutputDiff]
     dims: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    edge_bindings: list[str] = field(default_factory=list)
+    """The extra bindings checked (``batch=0``…); differences under them are in ``outputs``/``problems``."""
+    skipped_bindings: list[str] = field(default_factory=list)
+    """Extra bindings the original model cannot run (``batch=0: <why>``)."""
 
     @property
     def identical(self) -> bool:
@@ -79,6 +96,10 @@ class VerifyReport:
 
     def summary(self) -> str:
         lines = [str(o) for o in self.outputs] + self.problems
+        if self.edge_bindings:
+            lines.append(f"also with {', '.join(self.edge_bindings)}")
+        if self.skipped_bindings:
+            lines.append(f"not with {', '.join(s.split(':')[0] for s in self.skipped_bindings)} (the original fails there)")
         return "; ".join(lines)
 
 
@@ -125,7 +146,7 @@ def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = 
     bound = dict(dims or {})
     initializers = {t.name for t in model.graph.initializer}
     ranges = _gather_ranges(model)
-    feeds: dict[str, np.ndarray] = {}
+    planned: list[tuple[str, list[int], np.dtype, int]] = []
     for info in model.graph.input:
         if info.name in initializers:
             continue
@@ -140,20 +161,26 @@ def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = 
                 shape.append(bound.setdefault(dim.dim_param, int(rng.integers(2, 6))))
             else:
                 shape.append(DEFAULT_DIM)
-        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
-        lowered = info.name.lower()
+        planned.append((info.name, shape, np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type)), tensor.elem_type))
+    total = sum(math.prod(shape) * dtype.itemsize for _, shape, dtype, _ in planned)
+    if total > INPUT_BUDGET:
+        raise ForgeError(f"random inputs would take {total / 2**20:.0f} MiB, over the {INPUT_BUDGET >> 20} MiB "
+                         "verification budget (bind smaller sizes with --dim NAME=SIZE)")
+    feeds: dict[str, np.ndarray] = {}
+    for name, shape, dtype, elem_type in planned:
+        lowered = name.lower()
         if "mask" in lowered:
             value = np.ones(shape, dtype=dtype)
-        elif tensor.elem_type == TensorProto.BOOL:
+        elif elem_type == TensorProto.BOOL:
             value = rng.random(shape) < 0.5
         elif np.issubdtype(dtype, np.integer):
-            high = ranges.get(info.name, 2)
+            high = ranges.get(name, 2)
             value = rng.integers(0, max(high, 1), size=shape).astype(dtype)
         elif np.issubdtype(dtype, np.floating):
             value = rng.standard_normal(shape).astype(dtype)
         else:
-            raise ForgeError(f"cannot make a random value for input {info.name!r} of type {dtype}")
-        feeds[info.name] = np.asarray(value)
+            raise ForgeError(f"cannot make a random value for input {name!r} of type {dtype}")
+        feeds[name] = np.asarray(value)
     return feeds, bound
 
 
@@ -185,7 +212,7 @@ def compare(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray]) -> V
         identical = _bit_identical(want, got)
         max_abs = max_rel = magnitude = 0.0
         if not identical and want.size and (np.issubdtype(want.dtype, np.number) or want.dtype == bool):
-            a, b = want.astype(np.float64), got.astype(np.float64)
+            a, b = np.atleast_1d(want.astype(np.float64)), np.atleast_1d(got.astype(np.float64))  # 0-d: no item assignment
             finite = np.abs(a[np.isfinite(a)])
             magnitude = float(finite.max()) if finite.size else 0.0
             diff = np.abs(a - b)
@@ -205,9 +232,36 @@ def _bit_identical(a: np.ndarray, b: np.ndarray) -> bool:
     return a.tobytes() == b.tobytes()
 
 
-def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: dict[str, int] | None = None) -> VerifyReport:
-    """Run both models on the same random inputs and compare every output of the original."""
-    return Reference(original, seed, dims).check(candidate)
+def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: dict[str, int] | None = None,
+           edges: bool = True) -> VerifyReport:
+    """Run both models on the same random inputs and compare every output of the original; with
+    ``edges``, also with each free symbolic dim bound to 0 and to 1 (``EDGE_SIZES``) in turn."""
+    proto = original if isinstance(original, ModelProto) else _load_inputs_only(original)
+    reference, tried = session(original), session(candidate)
+    feeds, bound = make_inputs(proto, seed, dims)
+    report = compare(run_session(reference, feeds), run_session(tried, feeds))
+    report.dims = dict(bound)
+    if not edges:
+        return report
+    for name in [n for n in bound if n not in (dims or {})]:
+        for size in EDGE_SIZES:
+            label = f"{name}={size}"
+            edge_feeds, _ = make_inputs(proto, seed, {**bound, name: size})
+            try:
+                expected = run_session(reference, edge_feeds)
+            except ForgeError as err:
+                report.skipped_bindings.append(f"{label}: {err}")
+                continue
+            report.edge_bindings.append(label)
+            try:
+                actual = run_session(tried, edge_feeds)
+            except ForgeError as err:
+                report.problems.append(f"with {label} the original runs but the result fails: {err}")
+                continue
+            edge = compare(expected, actual)
+            report.problems += [f"with {label}: {p}" for p in edge.problems]
+            report.outputs += [replace(o, name=f"{o.name} ({label})") for o in edge.outputs if not o.identical]
+    return report
 
 
 class Reference:

@@ -122,7 +122,8 @@ class TensorValue:
         data = np.ascontiguousarray(array, dtype=np_dtype(elem)).astype(np_dtype(elem).newbyteorder("<"), copy=False)
         if data.base is None and data.flags.owndata and data.flags.writeable and data.size:
             data.flags.writeable = False  # we take the array's own buffer: no second copy of a folded weight
-            return cls(elem, tuple(array.shape), raw=memoryview(data).cast("B"))
+            # a uint8 view: the buffer protocol cannot export ml_dtypes elements (bfloat16, float8)
+            return cls(elem, tuple(array.shape), raw=memoryview(data.reshape(-1).view(np.uint8)))
         return cls(elem, tuple(array.shape), raw=memoryview(data.tobytes()))
 
     def to_proto(self, name: str | None = None) -> TensorProto:

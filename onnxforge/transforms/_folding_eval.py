@@ -15,28 +15,24 @@ them, and no path turns a tensor into Python numbers.
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
-from xdsl.ir import Operation
+from onnx import TensorProto, helper, numpy_helper
 
 from onnxforge.dialects.onnx.base import OnnxOp, RefAttr
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import NoneType
 from onnxforge.onnxio.proto import attr_to_proto
+from onnxforge.transforms._folding_args import Arrays, CannotFold, slice_view
+from onnxforge.transforms._folding_args import attrs as _attrs
+from onnxforge.transforms._folding_args import axes as _axes
+from onnxforge.transforms._folding_size import SMALL_INPUT, fast_path_bytes, inferred_bytes
 
-Arrays = list[np.ndarray | None]
-"""One array per operand; None for an absent optional input."""
 FastPath = Callable[[OnnxOp, Arrays, int], "np.ndarray | None"]
 """A numpy evaluation; returns None to hand the case to the reference evaluator."""
-
-
-class CannotFold(Exception):
-    """The op cannot be evaluated at compile time; the message is the reason (a statistic key)."""
 
 
 # --- onnx.Constant -------------------------------------------------------------
@@ -66,78 +62,34 @@ def constant_value(op: OnnxOp) -> TensorValue:
     return TensorValue.from_numpy(array, TensorProto.STRING if array.dtype == object else None)
 
 
-# --- size estimates for generators ---------------------------------------------
-
-
-def estimated_bytes(op: OnnxOp, inputs: Arrays) -> int | None:
-    """Bytes of the result of an op that makes a big tensor from tiny inputs, before running it
-    (so that Expand/Tile/ConstantOfShape/Range to megabytes never allocate); None if unknown."""
-    try:
-        estimate = _ESTIMATES.get(op.SIGNATURE.op_type)
-        return None if estimate is None else estimate(op, inputs)
-    except Exception:
-        return None
-
-
-def _constant_of_shape_bytes(op: OnnxOp, inputs: Arrays) -> int:
-    value = op.properties.get("value")
-    itemsize = value.value.numpy().itemsize if value is not None else 4  # type: ignore[union-attr]
-    return math.prod(int(d) for d in inputs[0].reshape(-1)) * itemsize  # type: ignore[union-attr]
-
-
-def _expand(op: OnnxOp, inputs: Arrays) -> int:
-    data, shape = inputs[0], inputs[1]
-    out = np.broadcast_shapes(data.shape, tuple(int(d) for d in shape.reshape(-1)))  # type: ignore[union-attr]
-    return math.prod(out) * data.itemsize  # type: ignore[union-attr]
-
-
-def _tile(op: OnnxOp, inputs: Arrays) -> int:
-    data, repeats = inputs[0], inputs[1]
-    return data.size * math.prod(int(r) for r in repeats.reshape(-1)) * data.itemsize  # type: ignore[union-attr]
-
-
-def _range(op: OnnxOp, inputs: Arrays) -> int:
-    start, limit, delta = (np.asarray(x).reshape(()).item() for x in inputs[:3])  # type: ignore[union-attr]
-    return max(math.ceil((limit - start) / delta), 0) * inputs[0].itemsize  # type: ignore[union-attr]
-
-
-_ESTIMATES: dict[str, Callable[[OnnxOp, Arrays], int]] = {
-    "ConstantOfShape": _constant_of_shape_bytes,
-    "Expand": _expand,
-    "Tile": _tile,
-    "Range": _range,
-}
-
-
 # --- evaluation ----------------------------------------------------------------
 
 
-def evaluate(op: OnnxOp, inputs: Arrays, opset: int) -> list[np.ndarray]:
+def evaluate(op: OnnxOp, inputs: Arrays, opset: int, max_bytes: int) -> list[np.ndarray]:
     """The op's results on constant inputs (one array per result; absent results are not asked
-    for and come back as empty placeholders that callers skip)."""
+    for and come back as empty placeholders that callers skip).
+
+    The results are sized before anything is computed (``_folding_size``): more than
+    ``max_bytes`` in all, or a size that cannot be known beforehand, raises ``CannotFold``."""
     fast = _FAST.get(op.SIGNATURE.op_type)
     if fast is not None:
-        result = fast(op, inputs, opset)
-        if result is not None:
-            return [result]
-    return _reference(op, inputs, opset)
+        try:
+            size = fast_path_bytes(op, inputs)
+        except Exception:
+            size = None  # not sizable here: the reference path sizes it through shape inference
+        if size is not None:
+            _check_size(size, max_bytes)
+            result = fast(op, inputs, opset)
+            if result is not None:
+                return [result]
+    return _reference(op, inputs, opset, max_bytes)
 
 
-def _attrs(op: Operation) -> dict[str, object]:
-    """Properties as plain Python values (ints, floats, int lists) for the numpy paths."""
-    out: dict[str, object] = {}
-    for name, prop in op.properties.items():
-        if isinstance(prop, RefAttr):
-            raise CannotFold("attribute refers to a function attribute")
-        proto = attr_to_proto(name, prop, op.SIGNATURE.attribute(name).kind)  # type: ignore[attr-defined, union-attr]
-        out[name] = helper.get_attribute_value(proto)
-    return out
-
-
-def _axes(value: np.ndarray | Sequence[int] | None, rank: int) -> list[int] | None:
-    if value is None:
-        return None
-    return [int(a) + rank if int(a) < 0 else int(a) for a in np.asarray(value).reshape(-1)]
+def _check_size(size: int | None, max_bytes: int) -> None:
+    if size is None:
+        raise CannotFold("result size unknown before evaluating")
+    if size > max_bytes:
+        raise CannotFold("result too big")
 
 
 def _unsqueeze(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
@@ -240,6 +192,13 @@ def _shape(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
     return np.array(data.shape[start:stop], dtype=np.int64)
 
 
+def _slice(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    """Slice with the spec's clamping as onnxruntime applies it (``slice_range``); the reference
+    evaluator clamps like Python instead (step -1 with end INT64_MAX or a far negative start)."""
+    view = slice_view(op, inputs)
+    return None if view is None else np.ascontiguousarray(view)
+
+
 _EXACT_CASTS = {
     np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
 }
@@ -277,10 +236,30 @@ def _int_binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> FastPath:
 
 
 def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """ONNX (C) integer division: truncates toward zero, and ``INT_MIN / -1`` wraps to ``INT_MIN`` as
+    onnxruntime's kernels give for int8/16/32 (int64 traps there; wrapping is numpy's answer).
+
+    Identity: ``a - fmod(a, b)`` is an exact multiple of ``b`` between 0 and ``a`` (no overflow), so its
+    floor division by ``b`` is the truncated quotient. (``abs(a) // abs(b)`` is not: ``abs(INT_MIN)``
+    wraps negative, so int8 ``-128 / 3`` came out 43.)"""
     if np.any(b == 0):
         raise CannotFold("integer division by zero")
-    quotient = np.abs(a) // np.abs(b)  # ONNX (C) integer division truncates toward zero
-    return np.where((a < 0) != (b < 0), -quotient, quotient)
+    if a.dtype.kind == "u":
+        return a // b
+    return (a - np.fmod(a, b)) // b
+
+
+def _mod(op: OnnxOp, inputs: Arrays, opset: int) -> np.ndarray | None:
+    """Integer ``Mod``: ``fmod=1`` is C's remainder (sign of the dividend), ``fmod=0`` takes the sign
+    of the divisor (numpy's ``mod``). Floats go to the reference evaluator (they require fmod=1)."""
+    fmod = int(_attrs(op).get("fmod", 0))  # type: ignore[call-overload]
+    a, b = inputs[0], inputs[1]
+    if a is None or b is None or a.dtype != b.dtype or a.dtype.kind not in "iu":
+        return None
+    if np.any(b == 0):
+        raise CannotFold("integer modulo by zero")
+    with np.errstate(all="ignore"):
+        return np.asarray(np.fmod(a, b) if fmod else np.mod(a, b), dtype=a.dtype)
 
 
 _FAST: dict[str, FastPath] = {
@@ -297,6 +276,8 @@ _FAST: dict[str, FastPath] = {
     "Sub": _int_binary(np.subtract),
     "Mul": _int_binary(np.multiply),
     "Div": _int_binary(_int_div),
+    "Mod": _mod,
+    "Slice": _slice,
 }
 """numpy paths; a path returns None to hand the case to the reference evaluator."""
 
@@ -340,21 +321,27 @@ SLOW_OPS_MAX_ELEMENTS = 4096
 """Slow ops are evaluated only on inputs this small; larger ones stay ops."""
 
 
-def _reference(op: OnnxOp, inputs: Arrays, opset: int) -> list[np.ndarray]:
+def _reference(op: OnnxOp, inputs: Arrays, opset: int, max_bytes: int) -> list[np.ndarray]:
     from onnx.reference import ReferenceEvaluator
 
     if op.SIGNATURE.op_type in SLOW_OPS and sum(x.size for x in inputs if x is not None) > SLOW_OPS_MAX_ELEMENTS:
         raise CannotFold("too slow to evaluate")
     node, infos, outputs = node_proto(op, inputs)
     wanted = [o for o in outputs if o]
-    graph = helper.make_graph([node], "fold", infos, [onnx.ValueInfoProto(name=o) for o in wanted])
+    small = {name: x for name, x in zip(node.input, inputs) if name and x is not None and x.size <= SMALL_INPUT}
+    graph = helper.make_graph(
+        [node], "fold", [i for i in infos if i.name not in small], [onnx.ValueInfoProto(name=o) for o in wanted],
+        [numpy_helper.from_array(x, name) for name, x in small.items()],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=10)
     try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
     except Exception as err:
         raise CannotFold(f"shape inference rejects it ({type(err).__name__})") from None
-    expected = {v.name: v.type.tensor_type for v in inferred.graph.output if v.type.HasField("tensor_type")}
-    feeds = {name: x for name, x in zip(node.input, inputs) if name and x is not None}
+    types = {v.name: v.type for v in inferred.graph.output}
+    _check_size(inferred_bytes(op.SIGNATURE.op_type, [types.get(o) if o else None for o in outputs], inputs), max_bytes)
+    expected = {name: t.tensor_type for name, t in types.items() if t.HasField("tensor_type")}
+    feeds = {name: x for name, x in zip(node.input, inputs) if name and x is not None and name not in small}
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")

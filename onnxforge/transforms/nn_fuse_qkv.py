@@ -165,6 +165,18 @@ def _check_packed(attention: AttentionOp, widths: list[int]) -> None:
         fail(f"key/value widths {k}/{v} are not kv_num_heads {kv_heads} × head size {head}", attention)
 
 
+def _check_compatible(projections: list[Projection], k: object, elem: int) -> None:
+    """Fail unless the weights can be concatenated: one inner dim ``K`` (x's last dim where known) and
+    one element type (x's, biases' too). An invalid model (a ``[6, N]`` weight on a ``[..., 4]`` input)
+    or mixed precision is declined here, not a crash in ``np.concatenate``."""
+    inner = sorted({weight_shape(p.weight)[0] for p in projections})  # type: ignore[index]
+    if len(inner) != 1 or (isinstance(k, int) and k != inner[0]):
+        fail(f"the weights' inner dims {inner} do not all match the input's last dim {k}")
+    elems = {elem_of(p.weight) for p in projections} | {elem_of(p.bias) for p in projections if p.bias is not None}
+    if elems != {elem}:
+        fail("the weights and biases are not all of the input's element type")
+
+
 class FuseQKV(FusionPattern):
     """n projections of one x → one projection with concatenated weights (+ Split, or a packed nn.attention)."""
 
@@ -182,6 +194,7 @@ class FuseQKV(FusionPattern):
         if len(projections) < MIN_PROJECTIONS:
             fail(f"{len(projections)} projections of one input: one MatMul + Split is "
                  f"not faster below {MIN_PROJECTIONS} (see the pass docstring)")
+        _check_compatible(projections, dims[-1], elem_of(first.x))  # type: ignore[arg-type]
         if (found := _attention_operands(projections)) is not None:
             try:
                 _pack(*found, fusion)

@@ -19,9 +19,12 @@ its reason in the pass statistics (``--pass-statistics``).
 Size rule, so folding never grows the model: a fold happens only when the
 result's bytes are at most ``max(max-bytes, bytes of the constant inputs
 that die with it)``. So ``Transpose`` of a weight only it uses is folded
-(same bytes), while ``Expand``/``Tile``/``ConstantOfShape``/``Range`` making
-a big tensor from tiny inputs stay ops (their size is estimated before they
-run). Inputs that die are removed.
+(same bytes), while ``Expand``/``Tile``/``ConstantOfShape``/``Range``/``Pad``/
+``OneHot`` or a broadcasting ``Add`` making a big tensor from tiny inputs stay
+ops. Every result is sized *before* it is evaluated (``_folding_size``: from
+input shapes and the small constant inputs' values), so an op is never run
+to learn that its result is too big; an op whose result size cannot be known
+beforehand is not folded. Inputs that die are removed.
 
 Accuracy class 1: integer and data-movement results are exact, but float
 math evaluated by numpy (transcendentals, reductions) may round differently
@@ -47,7 +50,7 @@ from onnxforge.ir.tensor import DenseAttr, TensorValue
 from onnxforge.ir.types import AnyType, NoneType, TensorType
 from onnxforge.onnxio.weights import release_pages
 from onnxforge.passmanager import Accuracy, ForgePass, RunState
-from onnxforge.transforms._folding_eval import CannotFold, constant_value, estimated_bytes, evaluate
+from onnxforge.transforms._folding_eval import CannotFold, constant_value, evaluate
 
 
 def tensor_bytes(value: TensorValue) -> int:
@@ -148,12 +151,8 @@ class _Folder:
         arrays = [None if t is None else t.numpy() for t in inputs]
         freed = self._freed_bytes(op)
         limit = max(self.max_bytes, freed)
-        estimate = estimated_bytes(op, arrays)
-        if estimate is not None and estimate > limit:
-            self._skip(f"result too big ({op_type})")
-            return
         try:
-            results = evaluate(op, arrays, self.opset)
+            results = evaluate(op, arrays, self.opset, limit)
         except CannotFold as reason:
             self._skip(f"{reason} ({op_type})")
             return

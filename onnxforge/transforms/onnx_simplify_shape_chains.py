@@ -20,9 +20,12 @@ Exports with dynamic axes compute reshape targets at run time
   when that takes fewer ops than the chain that computed it.
 
 The chains that computed the old operands become dead and are removed by
-``onnx-eliminate-dead``. Symbols are positive integers: a dimension of size 0
-at run time is outside what this pass proves (Reshape's ``-1`` cannot infer
-through an empty tensor).
+``onnx-eliminate-dead``. Symbols are nonnegative integers: a dimension may be 0
+at run time, so a ``-1`` is written only where every other entry is provably
+``>= 1`` (onnxruntime cannot infer ``-1`` when the others multiply to 0, e.g.
+``[0, -1]`` on a ``[0, 6]`` tensor, though the computed ``[batch, 6]`` ran):
+a static positive int, or a product of symbols the model itself proves
+nonzero (``proven_positive``: a main-graph Reshape with a ``-1`` next to them).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 
 from onnxforge.analysis.shapes import ShapeFacts
+from onnxforge.analysis.shapes.positivity import is_positive_given, proven_positive
 from onnxforge.dialects.onnx.builders import ConstantBuilder, model_opset, standard_op
 from onnxforge.dialects.onnx.generated import (
     ConstantOfShapeOp,
@@ -43,7 +47,7 @@ from onnxforge.dialects.onnx.generated import (
     TileOp,
 )
 from onnxforge.dialects.onnx.queries import constant_of, if_condition_slice, is_constant_op, returned_by_subgraph
-from onnxforge.dialects.onnx.structure import NAMES_ATTR, CustomOp, GraphOp, ReturnOp, strings_of
+from onnxforge.dialects.onnx.structure import NAMES_ATTR, CustomOp, GraphOp, ModelOp, ReturnOp, strings_of
 from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState
@@ -59,11 +63,13 @@ def _static(values: tuple | None) -> bool:  # type: ignore[type-arg]
     return values is not None and all(type(v) is int for v in values)
 
 
-def reshape_target(target: tuple, in_dims: tuple | None, allowzero: int) -> list[int] | None:  # type: ignore[type-arg]
+def reshape_target(target: tuple, in_dims: tuple | None, allowzero: int,  # type: ignore[type-arg]
+                   proven: frozenset = frozenset()) -> list[int] | None:  # type: ignore[type-arg]
     """Reshape's constant form of a symbolically known target, or None.
 
     ``target`` entries are ints (a literal 0 copies, -1 infers) or symbolic
-    expressions; ``in_dims`` are the input's symbolic dims.
+    expressions; ``in_dims`` are the input's symbolic dims; ``proven`` the
+    symbols the model proves ``>= 1`` (``proven_positive``).
     """
     form: list[int] = []
     for index, entry in enumerate(target):
@@ -83,6 +89,8 @@ def reshape_target(target: tuple, in_dims: tuple | None, allowzero: int) -> list
             form.append(-1)
     if form.count(-1) > 1 or (allowzero and form.count(0) and form.count(-1)):
         return None
+    if -1 in form and not all(is_positive_given(entry, proven) for entry, f in zip(target, form) if f != -1):
+        return None  # -1 is inferred by dividing by the other entries: onnxruntime fails if they may be 0
     return form
 
 
@@ -115,20 +123,23 @@ class SimplifyShapeChainsPass(ForgePass):
         opset = model_opset(module)
         keep = if_condition_slice(module)
         for graph in [op for op in module.walk() if isinstance(op, GraphOp)]:
+            main = isinstance(graph.parent_op(), ModelOp)
+            proven = proven_positive(list(graph.block.ops), facts) if main else frozenset()
             for op in list(graph.block.ops):
                 if not state.allow_rewrite():
                     return
-                rule = self._simplify(op, graph.block, facts, builder, keep) or self._minimal_form(op, graph, facts, builder, opset)
+                rule = self._simplify(op, graph.block, facts, builder, keep, proven) or self._minimal_form(op, graph, facts, builder, opset)
                 if rule:
                     state.record(f"{self.name}/{rule}", name_or_kind(op))
 
-    def _simplify(self, op: Operation, block: Block, facts: ShapeFacts, builder: ConstantBuilder, keep: set[SSAValue]) -> str | None:
+    def _simplify(self, op: Operation, block: Block, facts: ShapeFacts, builder: ConstantBuilder, keep: set[SSAValue],
+                  proven: frozenset) -> str | None:  # type: ignore[type-arg]
         bypassed = isinstance(op, ReshapeOp) and self._bypass_inner_reshape(op, facts)
         if isinstance(op, ReshapeOp) and constant_of(op.operands[1]) is None:
             allowzero = op.properties.get("allowzero")
             zero = allowzero.value.data if isinstance(allowzero, IntegerAttr) else 0
             target = facts.value(op.operands[1])
-            form = None if target is None else reshape_target(target, facts.shape(op.operands[0]), zero)
+            form = None if target is None else reshape_target(target, facts.shape(op.operands[0]), zero, proven)
             if form is not None:
                 op.operands[1] = builder.initializer(block, np.array(form, np.int64), f"{_hint(op)}_shape")
                 return "reshape-target"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from onnx import defs
 from paths import ROOT
 
@@ -46,3 +47,26 @@ def test_ml_domain_and_subgraph_ops() -> None:
     assert "onnx.ml.TreeEnsembleClassifier" in names
     if_op = op_class_for("", "If", defs.get_schema("If").since_version)
     assert if_op is not None and if_op.SIGNATURE.graph_attributes == ("else_branch", "then_branch")
+
+
+# --- a known op with too few inputs (issue 13) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [["--pipeline=auto"], ["inspect"], ["--pipeline=auto", "--target-opset=23"]])
+def test_missing_required_input_is_a_one_line_error(tmp_path, capsys, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """An ``Add`` with one input in a binary .onnx: the importer pads it with NoValue, which passes read
+    as a real operand (exit 70). The op's verifier rejects it, so forgec says so in one line."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from onnxforge.cli.forgec import main
+
+    graph = helper.make_graph([helper.make_node("Add", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    path = tmp_path / "add1.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9), path)
+    args = ["inspect", str(path)] if argv == ["inspect"] else [str(path), "-o", str(tmp_path / "out.onnx"), *argv]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error:" in err[0] and "Add: required input 'B' is missing" in err[0]

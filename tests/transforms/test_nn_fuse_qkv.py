@@ -11,6 +11,7 @@ is two projections, below the Split rule. GPT-2's ``c_attn`` is packed already.
 
 from __future__ import annotations
 
+import numpy as np
 import onnx
 import pytest
 from conv_linear_support import model, random, tensor, trained
@@ -77,3 +78,36 @@ def test_mixed_biases_and_split_forms(opset: int) -> None:
     assert sorted(weights.values()) == ([[3], [6, 9], [9]] if opset >= 13 else [[6, 9], [9]])
     assert_close(original, compiled)
 
+
+
+def _three_projections(weights: list[np.ndarray], x_dim: object = 4) -> onnx.ModelProto:
+    """``MatMul(x, Wᵢ)`` for each weight, each result a graph output."""
+    nodes = [helper.make_node("MatMul", ["x", f"w{i}"], [f"y{i}"]) for i in range(len(weights))]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["b", x_dim])],
+        [helper.make_tensor_value_info(f"y{i}", onnx.TensorProto.FLOAT, None) for i in range(len(weights))],
+        [onnx.numpy_helper.from_array(w, f"w{i}") for i, w in enumerate(weights)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+
+
+@pytest.mark.parametrize("case", ["inner dim", "inner dim, x unknown", "dtype", "dtype of the first"])
+def test_mismatched_weights_are_declined(case: str) -> None:
+    """Q/K/V MatMuls whose weights differ in inner dim or element type (invalid or mixed models) crashed
+    in np.concatenate; they are a near miss now."""
+    w, w6, h16 = np.ones((4, 8), np.float32), np.ones((6, 8), np.float32), np.ones((4, 8), np.float16)
+    weights, x_dim = {
+        "inner dim": ([w, w6, w], 4), "inner dim, x unknown": ([w, w6, w], "k"),
+        "dtype": ([w, h16, w], 4), "dtype of the first": ([h16, w, w], 4),
+    }[case]
+    model = _three_projections(weights, x_dim)
+    compiled, state = compile_state(model, f"onnx-infer-shapes,{PASS},nn-lower")
+    assert [n.op_type for n in compiled.graph.node] == ["MatMul"] * 3
+    if case.startswith("inner"):
+        assert [r for r in near_misses(state, PASS) if "inner dims" in r]
+
+
+def test_matching_weights_still_fuse() -> None:
+    model = _three_projections([np.full((4, 8), i, np.float32) for i in range(3)])
+    compiled, _ = compile_state(model, f"onnx-infer-shapes,{PASS},nn-lower")
+    assert op_types(compiled)[("", "Split")] == 1
+    assert_close(model, compiled)

@@ -50,7 +50,9 @@ def test_pipeline_target_verifies(fixture: str, config: str) -> None:
         attention = ops["com.microsoft::Attention"] + ops["com.microsoft::MultiHeadAttention"]
         assert attention == 2, ops  # both layers of every tiny transformer
     elif arch in TRANSFORMERS and config == "standard-23":
-        assert ops["Attention"] == 2, ops
+        # onnxruntime's Attention rejects batch 0: only the TorchScript exports prove batch >= 1
+        # (a Reshape with -1 beside it), so the dynamo exports keep their attention decomposed
+        assert ops["Attention"] == (2 if fixture.endswith("_ts") else 0), ops
         norm = "RMSNormalization" if arch == "llama" else "LayerNormalization"
         assert ops[norm] >= 4, ops
     elif arch in VISION and config == "ort":

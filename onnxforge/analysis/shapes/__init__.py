@@ -1,7 +1,7 @@
 """Symbolic shape inference for the onnx dialect (DESIGN decision 3).
 
 ``infer(module)`` walks each graph once and returns ``ShapeFacts``: element
-types, shapes with symbolic dims (sympy expressions over positive integer
+types, shapes with symbolic dims (sympy expressions over nonnegative integer
 symbols, one per ``dim_param`` name) and the symbolic contents of shape
 tensors, so ``Shape→Gather→Unsqueeze→Concat→Reshape`` chains fold without
 fixing batch or sequence. It is an analysis: the IR is untouched until

@@ -14,6 +14,7 @@ from xdsl.ir import Operation
 
 from onnxforge.analysis.shapes.dims import Dim
 from onnxforge.analysis.shapes.facts import UNKNOWN, Info, ShapeFacts
+from onnxforge.analysis.shapes.values import wrap
 from onnxforge.dialects.onnx.base import RefAttr
 from onnxforge.dialects.onnx.queries import op_type, since
 from onnxforge.ir.tensor import DenseAttr, TensorValue
@@ -166,7 +167,7 @@ class Ctx:
         if elem is not None:
             out.elem = elem
         if value is not None:
-            out.value = tuple(value)
+            out.value = wrap(value, out.elem)
         if const is not None:
             out.const = const
 

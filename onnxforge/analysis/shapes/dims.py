@@ -1,4 +1,8 @@
-"""The dim algebra: symbolic sizes as sympy expressions over positive integer symbols.
+"""The dim algebra: symbolic sizes as sympy expressions over nonnegative integer symbols.
+
+A symbol is ``>= 0``, not ``>= 1``: a batch (or sequence) of 0 is a legal run,
+so ``Equal(Shape(x)[0], 0)``, ``Size(x) == 0``, ``Max(n, 1)`` or ``Greater(n, 0)``
+stay undecided rather than folding to the answer for ``n >= 1``.
 
 A ``Dim`` is an ``int`` (static), a sympy expression (symbolic) or ``None``
 (unknown). Every function here returns ``None`` rather than guess: shape-chain
@@ -32,21 +36,47 @@ _FUNCTIONS = frozenset({"Min", "Max"})
 
 
 def symbol(name: str) -> sympy.Symbol:
-    """The symbol of a ``dim_param``: a positive integer, the same object for the same name."""
+    """The symbol of a ``dim_param``: a nonnegative integer, the same object for the same name."""
     sym = _SYMBOLS.get(name)
     if sym is None:
-        sym = _SYMBOLS[name] = sympy.Symbol(name, positive=True, integer=True)
+        sym = _SYMBOLS[name] = sympy.Symbol(name, nonnegative=True, integer=True)
     return sym
 
 
+MAX_EXPRESSION_SIZE = 64
+"""Nodes a symbolic dim's expression tree may have (shared subtrees counted each time they occur)."""
+
+
+@functools.lru_cache(maxsize=16384)
+def expression_size(expr: sympy.Basic) -> int:
+    """Nodes of the expression tree, capped just above ``MAX_EXPRESSION_SIZE``; an integer that no
+    int64 holds counts as too big. Memoised per subexpression, so a DAG of shared subtrees (``s*s + s``
+    repeated) is measured in time linear in its distinct nodes, though its tree is exponential."""
+    if expr.is_Integer:
+        return 1 if abs(int(expr)) < 1 << 63 else MAX_EXPRESSION_SIZE + 1
+    total = 1
+    for arg in expr.args:
+        total += expression_size(arg)
+        if total > MAX_EXPRESSION_SIZE:
+            return MAX_EXPRESSION_SIZE + 1
+    return total
+
+
 def norm(value: object) -> Dim:
-    """A Dim from an int, numpy integer or sympy expression (sympy integers become ``int``)."""
+    """A Dim from an int, numpy integer or sympy expression (sympy integers become ``int``).
+
+    An expression larger than ``MAX_EXPRESSION_SIZE`` becomes unknown: chained shape arithmetic
+    (``x = Add(Mul(x, x), x)`` sixteen times) doubles a printed dim per step, so without the bound
+    inference, printing and every comparison are exponential in the chain's length. Giving up
+    there is always sound (an unknown dim), and keeps the algebra linear."""
     if value is None or type(value) is int:
         return value  # type: ignore[return-value]
     if isinstance(value, sympy.Basic):
         if value.is_Integer:
             return int(value)
         if value.is_Number:  # a rational or float is no size
+            return None
+        if expression_size(value) > MAX_EXPRESSION_SIZE:
             return None
         return value  # type: ignore[return-value]
     if isinstance(value, bool):
@@ -146,8 +176,18 @@ def floor_div(a: Dim, b: Dim) -> Dim:
 
 
 def mod(a: Dim, b: Dim) -> Dim:
+    """ONNX integer ``Mod`` with ``fmod=0``: the remainder takes the divisor's sign (Python's ``%``)."""
     if type(a) is int and type(b) is int and b != 0:
         return a % b
+    if exact_div(a, b) is not None:
+        return 0
+    return None
+
+
+def fmod(a: Dim, b: Dim) -> Dim:
+    """ONNX ``Mod`` with ``fmod=1``: C's remainder, which takes the dividend's sign."""
+    if type(a) is int and type(b) is int and b != 0:
+        return a - b * trunc_div(a, b)  # type: ignore[operator]
     if exact_div(a, b) is not None:
         return 0
     return None

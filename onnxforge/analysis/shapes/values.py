@@ -8,12 +8,37 @@ neighbours stay known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+from onnx import TensorProto
 
 from onnxforge.analysis.shapes import dims
 from onnxforge.analysis.shapes.dims import Dim
 
 Values = tuple[Dim, ...]
+
+
+_WIDTHS = {
+    TensorProto.INT8: (8, True), TensorProto.INT16: (16, True), TensorProto.INT32: (32, True),
+    TensorProto.INT64: (64, True), TensorProto.UINT8: (8, False), TensorProto.UINT16: (16, False),
+    TensorProto.UINT32: (32, False), TensorProto.UINT64: (64, False),
+}
+
+
+def wrap(values: Sequence[Dim], elem: int | None) -> Values:
+    """Integer contents as the runtime holds them: Python ints wrapped to the element type's width
+    (two's complement, numpy's and onnxruntime's overflow), so ``Mul`` of two large int64 dims is the
+    wrapped product, not an int that no tensor can hold. With the element type unknown, an int
+    outside int64 becomes unknown. Symbolic entries are sizes and stay as they are."""
+    width = _WIDTHS.get(elem)  # type: ignore[arg-type]
+    if width is None:
+        if elem == TensorProto.BOOL:
+            return tuple(values)
+        return tuple(None if type(v) is int and not -(1 << 63) <= v < 1 << 63 else v for v in values)
+    bits, signed = width
+    low = -(1 << (bits - 1)) if signed else 0
+    span = 1 << bits
+    return tuple(v if type(v) is not int or low <= v < low + span else (v - low) % span + low for v in values)
 
 
 def broadcast_values(parts: list[Values]) -> list[Values] | None:
@@ -42,7 +67,7 @@ def as_bool(decision: bool | None) -> Dim:
 
 
 def truth(v: Dim) -> bool | None:
-    """A value used as a condition: nonzero is true (symbolic sizes are positive)."""
+    """A value used as a condition: nonzero is true (a symbolic size may be 0: undecided unless proven)."""
     if v is None:
         return None
     if type(v) is int:

@@ -17,8 +17,10 @@ from xdsl.ir import Data
 from xdsl.irdl import AnyAttr, IRDLOperation, base, irdl_attr_definition
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
 
 from onnxforge.ir.tensor import DenseAttr
+from onnxforge.ir.types import NoneType
 
 
 class Arity(enum.Enum):
@@ -102,6 +104,15 @@ class OnnxOp(IRDLOperation):
     def onnx_type(self) -> str:
         """The domain-qualified op type, the same for every opset form (``Squeeze``, ``ai.onnx.ml.LabelEncoder``)."""
         return qualified_type(self.SIGNATURE.domain, self.SIGNATURE.op_type)
+
+    def verify_(self) -> None:
+        """A required (single) input is present: the importer pads a node with too few inputs with
+        ``NoValue`` (an ``Add`` with one input), which every pass would read as a real operand."""
+        for param, operand in zip(self.SIGNATURE.inputs, self.operands):
+            if param.arity is Arity.VARIADIC:
+                return  # positions after a variadic group are not the schema's
+            if param.arity is Arity.SINGLE and isinstance(operand.type, NoneType):
+                raise VerifyException(f"{self.SIGNATURE.op_type}: required input {param.name!r} is missing")
 
 
 @irdl_attr_definition

@@ -21,6 +21,15 @@
   the graph and empty there).
 * portable: unsupported — the decomposition is what the fusion started from.
 
+onnxruntime's ``Attention`` kernel rejects a batch or query length of 0 (``batch_size > 0``,
+``q_sequence_length > 0``), where the decomposition returns an empty result. So the standard form is
+used only where both are provably ``>= 1``: static, or symbols the model itself proves nonzero
+(``positive_in_model``: a main-graph Reshape with a ``-1`` beside them). That is decided when the
+fusion is checked (``op`` is still a ``Build``), while the decomposition's own Reshapes are there to
+prove it; they are gone by ``nn-lower``, which lowers what the fusion admitted. The contrib ops run
+empty batches; grouped-query attention under ``ort`` uses the standard op only where this is
+provable at lowering time, else MultiHeadAttention with repeated KV heads.
+
 Both onnxruntime kernels read the mask in ``[S, T]`` blocks and broadcast only its batch and
 head dims, so the mask's last two dims must be exactly ``[S, T]``.
 """
@@ -35,6 +44,7 @@ from xdsl.dialects.builtin import FloatAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
+from onnxforge.analysis.shapes.positivity import positive_in_model
 from onnxforge.dialects.nn import AttentionOp, LinearOp
 from onnxforge.dialects.onnx.generated import AddOp, GemmOp, MatMulOp, ReshapeFamily, SplitFamily, WhereOp
 from onnxforge.dialects.onnx.queries import constant_of, dims_of, elem_of, int_prop, is_absent
@@ -42,6 +52,7 @@ from onnxforge.ir.dead import erase_dead
 from onnxforge.ir.tensor import np_dtype
 from onnxforge.ir.types import NONE, Dim, tensor_type
 from onnxforge.passmanager import fail
+from onnxforge.passmanager.build import Build
 from onnxforge.transforms.lowering.base import (
     Lowering,
     LoweringTarget,
@@ -127,13 +138,19 @@ class AttentionLowering(Lowering):
                 fail(f"Attention needs opset ≥ {ATTENTION_OPSET} ({target.describe()})")
             if elem not in STANDARD_ELEMS:
                 fail("onnxruntime's CPU Attention runs float and float16 only")
+            for name, size in (("batch", shapes.batch), ("query length", shapes.length)):
+                if isinstance(op, Build) and not _never_empty(op, size):
+                    fail(f"the {name} {size} may be 0: onnxruntime's Attention rejects an empty batch or "
+                         "query, which the decomposition runs")
             return
         if elem not in ORT_ELEMS:
             fail("onnxruntime's CPU attention contrib ops run float only")
 
     def lower(self, op: AttentionOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
         shapes = _Shapes(op)
-        if target.kind == "standard" or (shapes.kv_heads != shapes.q_heads and target.opset >= ATTENTION_OPSET):
+        gqa_natively = (shapes.kv_heads != shapes.q_heads and target.opset >= ATTENTION_OPSET
+                        and _never_empty(op, shapes.batch) and _never_empty(op, shapes.length))
+        if target.kind == "standard" or gqa_natively:
             ops, result = _standard(op, shapes, target, rewriter)  # GQA without repeating KV heads when the opset has it
         elif (projection := _packed_projection(op, shapes)) is not None:
             ops, result = _contrib_attention(op, shapes, projection, target, rewriter)
@@ -143,6 +160,11 @@ class AttentionLowering(Lowering):
         insert_lowered(rewriter, op, ops, [result], main=ops[-1])  # the attention op keeps the node name
         if isinstance(source, Operation):
             erase_dead(rewriter, [source])
+
+
+def _never_empty(op: AttentionOp, size: Dim) -> bool:
+    """The batch or query length ``size`` is ``>= 1`` wherever the model runs (see the module docstring)."""
+    return size is not None and positive_in_model(op.query, size)
 
 
 # --- standard -------------------------------------------------------------------------------------

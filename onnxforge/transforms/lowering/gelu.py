@@ -57,6 +57,8 @@ class GeluLowering(Lowering):
             if elem not in CONTRIB_ELEMS:
                 fail("onnxruntime's Gelu kernels take f32 or f16")
             dims, bias_dims = dims_of(op.input), dims_of(op.bias)
+            if approximate == "tanh" and not dims:
+                fail("onnxruntime's FastGelu needs an input of known rank ≥ 1 (it rejects 0-d inputs)")
             if not is_absent(op.bias) and (not dims or bias_dims is None or tuple(bias_dims) != (dims[-1],) or dims[-1] is None):
                 fail("the bias is not 1-D over the input's last dim")
 

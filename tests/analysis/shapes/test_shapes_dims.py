@@ -21,7 +21,7 @@ seq, batch = d.symbol("seq"), d.symbol("batch")
 
 def test_same_name_same_symbol() -> None:
     assert d.symbol("seq") is seq
-    assert seq.is_positive and seq.is_integer
+    assert seq.is_nonnegative and seq.is_integer and seq.is_positive is None  # a batch of 0 is legal
 
 
 @pytest.mark.parametrize(
@@ -60,9 +60,10 @@ def test_arithmetic_stays_int_for_ints() -> None:
 
 
 def test_decisions() -> None:
-    assert d.eq(seq, -1) is False and d.eq(seq, 0) is False
+    assert d.eq(seq, -1) is False and d.eq(seq, 0) is None  # a sequence of 0 is legal
     assert d.eq(seq, 1) is None and d.eq(seq, seq) is True
-    assert d.lt(seq - 1, seq) is True and d.lt(0, seq) is True and d.lt(seq, 5) is None
+    assert d.lt(seq - 1, seq) is True and d.lt(-1, seq) is True and d.lt(0, seq) is None and d.lt(seq, 5) is None
+    assert d.le(0, seq) is True and d.eq(seq * batch, 0) is None and d.dmax(seq, 1) is None and d.dmin(seq, 0) == 0
     assert d.dmax(seq, seq + 1) == seq + 1 and d.dmax(seq, 4) is None
 
 

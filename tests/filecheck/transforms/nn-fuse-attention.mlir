@@ -4,29 +4,31 @@
 // Lowering: Attention (opset 23) under --target=standard, com.microsoft ops under --target=ort.
 // RUN: xdsl-opt %s -p nn-fuse-attention,nn-lower --split-input-file | filecheck %s --check-prefix=STD
 // RUN: xdsl-opt %s -p 'nn-fuse-attention{target=ort},nn-lower{target=ort}' --split-input-file | filecheck %s --check-prefix=ORT
+// Batch and sequence are static (2, 5): with symbolic sizes that may be 0, --target=standard declines
+// (onnxruntime's Attention rejects an empty batch or query; lowering/attention.py, test_nn_fuse_attention.py).
 
 // TorchScript BERT: kᵀ = Transpose(Reshape(k), [0, 2, 3, 1]), scores·0.5 + mask (operands swapped).
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "bert", input_names = ["q", "k", "v", "mask"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %mask: !onnx.tensor<[batch, 1, sequence, sequence], f32>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %mask: !onnx.tensor<[2, 1, 5, 5], f32>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%mask, %sc) : (!onnx.tensor<[batch, 1, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 8], f32>) -> ()
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%mask, %sc) : (!onnx.tensor<[2, 1, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -49,23 +51,23 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "bert_nofuse", input_names = ["q", "k", "v", "mask", "c"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %mask: !onnx.tensor<[batch, 1, sequence, sequence], f32>, %c: !onnx.tensor<[], f32>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %mask: !onnx.tensor<[2, 1, 5, 5], f32>, %c: !onnx.tensor<[], f32>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%mask, %sc) : (!onnx.tensor<[batch, 1, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 8], f32>) -> ()
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%mask, %sc) : (!onnx.tensor<[2, 1, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -85,7 +87,7 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "llama_gqa_rotary", input_names = ["q", "k", "v", "cos", "sin", "mask"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 16], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %cos: !onnx.tensor<[1, sequence, 2], f32>, %sin: !onnx.tensor<[1, sequence, 2], f32>, %mask: !onnx.tensor<[batch, 1, sequence, sequence], f32>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 16], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %cos: !onnx.tensor<[1, 5, 2], f32>, %sin: !onnx.tensor<[1, 5, 2], f32>, %mask: !onnx.tensor<[2, 1, 5, 5], f32>):
       %none = "onnx.novalue"() : () -> !onnx.none
       %qs = "onnx.initializer"() <{name = "qs", value = #onnx.dense<i64 [4] = [0, 0, 4, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ks = "onnx.initializer"() <{name = "ks", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
@@ -94,35 +96,35 @@
       %rep = "onnx.initializer"() <{name = "rep", value = #onnx.dense<i64 [5] = [1, 2, 2, 1, 4]>}> : () -> !onnx.tensor<[5], i64>
       %rs = "onnx.initializer"() <{name = "rs", value = #onnx.dense<i64 [4] = [0, 4, -1, 4]>}> : () -> !onnx.tensor<[4], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
-      %q4_s = "onnx.Reshape"(%q, %qs) : (!onnx.tensor<[batch, sequence, 16], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 4, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 4, 4], f32>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %k4_s = "onnx.Reshape"(%k, %ks) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %v4_s = "onnx.Reshape"(%v, %ks) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %q4r = "nn.rotary_embedding"(%q4, %cos, %sin, %none) <{num_heads = 4 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[batch, 4, sequence, 4], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.none) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %k4r = "nn.rotary_embedding"(%k4, %cos, %sin, %none) <{num_heads = 2 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.none) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %k4r_u = "onnx.Unsqueeze"(%k4r, %ax2) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[batch, 2, 1, sequence, 4], f32>
-      %k4r_e = "onnx.Expand"(%k4r_u, %rep) : (!onnx.tensor<[batch, 2, 1, sequence, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[batch, 2, 2, sequence, 4], f32>
-      %k4r_r = "onnx.Reshape"(%k4r_e, %rs) : (!onnx.tensor<[batch, 2, 2, sequence, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %v4_u = "onnx.Unsqueeze"(%v4, %ax2) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[batch, 2, 1, sequence, 4], f32>
-      %v4_e = "onnx.Expand"(%v4_u, %rep) : (!onnx.tensor<[batch, 2, 1, sequence, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[batch, 2, 2, sequence, 4], f32>
-      %v4_r = "onnx.Reshape"(%v4_e, %rs) : (!onnx.tensor<[batch, 2, 2, sequence, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %kt = "onnx.Transpose"(%k4r_r) <{perm = array<i64: 0, 1, 3, 2>}> : (!onnx.tensor<[batch, 4, sequence, 4], f32>) -> !onnx.tensor<[batch, 4, 4, sequence], f32>
-      %qk = "onnx.MatMul"(%q4r, %kt) : (!onnx.tensor<[batch, 4, sequence, 4], f32>, !onnx.tensor<[batch, 4, 4, sequence], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 4, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[batch, 4, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 4, sequence, sequence], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4_r) : (!onnx.tensor<[batch, 4, sequence, sequence], f32>, !onnx.tensor<[batch, 4, sequence, 4], f32>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 4, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 4, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 4, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 16], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 16], f32>) -> ()
+      %q4_s = "onnx.Reshape"(%q, %qs) : (!onnx.tensor<[2, 5, 16], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 4, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 4, 4], f32>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %k4_s = "onnx.Reshape"(%k, %ks) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %v4_s = "onnx.Reshape"(%v, %ks) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %q4r = "nn.rotary_embedding"(%q4, %cos, %sin, %none) <{num_heads = 4 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[2, 4, 5, 4], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.none) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %k4r = "nn.rotary_embedding"(%k4, %cos, %sin, %none) <{num_heads = 2 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.none) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %k4r_u = "onnx.Unsqueeze"(%k4r, %ax2) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[2, 2, 1, 5, 4], f32>
+      %k4r_e = "onnx.Expand"(%k4r_u, %rep) : (!onnx.tensor<[2, 2, 1, 5, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[2, 2, 2, 5, 4], f32>
+      %k4r_r = "onnx.Reshape"(%k4r_e, %rs) : (!onnx.tensor<[2, 2, 2, 5, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %v4_u = "onnx.Unsqueeze"(%v4, %ax2) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[2, 2, 1, 5, 4], f32>
+      %v4_e = "onnx.Expand"(%v4_u, %rep) : (!onnx.tensor<[2, 2, 1, 5, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[2, 2, 2, 5, 4], f32>
+      %v4_r = "onnx.Reshape"(%v4_e, %rs) : (!onnx.tensor<[2, 2, 2, 5, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %kt = "onnx.Transpose"(%k4r_r) <{perm = array<i64: 0, 1, 3, 2>}> : (!onnx.tensor<[2, 4, 5, 4], f32>) -> !onnx.tensor<[2, 4, 4, 5], f32>
+      %qk = "onnx.MatMul"(%q4r, %kt) : (!onnx.tensor<[2, 4, 5, 4], f32>, !onnx.tensor<[2, 4, 4, 5], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 4, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[2, 4, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 4, 5, 5], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4_r) : (!onnx.tensor<[2, 4, 5, 5], f32>, !onnx.tensor<[2, 4, 5, 4], f32>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 4, 5, 4], f32>) -> !onnx.tensor<[2, 5, 4, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 4, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 16], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 16], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
 // CHECK-LABEL: name = "llama_gqa_rotary"
-// CHECK: %[[Q:.*]] = "nn.rotary_embedding"(%q, %cos, %sin, %none) <{num_heads = 4 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> {{.*}} -> !onnx.tensor<[batch, sequence, 16], f32>
-// CHECK: %[[K:.*]] = "nn.rotary_embedding"(%k, %cos, %sin, %none) <{num_heads = 2 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> {{.*}} -> !onnx.tensor<[batch, sequence, 8], f32>
+// CHECK: %[[Q:.*]] = "nn.rotary_embedding"(%q, %cos, %sin, %none) <{num_heads = 4 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> {{.*}} -> !onnx.tensor<[2, 5, 16], f32>
+// CHECK: %[[K:.*]] = "nn.rotary_embedding"(%k, %cos, %sin, %none) <{num_heads = 2 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> {{.*}} -> !onnx.tensor<[2, 5, 8], f32>
 // CHECK: %[[Y:.*]] = "nn.attention"(%[[Q]], %[[K]], %v, %mask) <{q_num_heads = 4 : i64, kv_num_heads = 2 : i64, scale = 5.000000e-01 : f32, is_causal = 0 : i64}>
 // CHECK-NOT: "onnx.Expand"(
 // CHECK: "onnx.return"(%[[Y]])
@@ -142,7 +144,7 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "llama_gqa_rotary_nofuse", input_names = ["q", "k", "v", "cos", "sin", "mask", "pos"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 16], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %cos: !onnx.tensor<[1, sequence, 2], f32>, %sin: !onnx.tensor<[1, sequence, 2], f32>, %mask: !onnx.tensor<[batch, 1, sequence, sequence], f32>, %pos: !onnx.tensor<[batch, sequence], i64>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 16], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %cos: !onnx.tensor<[1, 5, 2], f32>, %sin: !onnx.tensor<[1, 5, 2], f32>, %mask: !onnx.tensor<[2, 1, 5, 5], f32>, %pos: !onnx.tensor<[2, 5], i64>):
       %none = "onnx.novalue"() : () -> !onnx.none
       %qs = "onnx.initializer"() <{name = "qs", value = #onnx.dense<i64 [4] = [0, 0, 4, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ks = "onnx.initializer"() <{name = "ks", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
@@ -151,29 +153,29 @@
       %rep = "onnx.initializer"() <{name = "rep", value = #onnx.dense<i64 [5] = [1, 2, 2, 1, 4]>}> : () -> !onnx.tensor<[5], i64>
       %rs = "onnx.initializer"() <{name = "rs", value = #onnx.dense<i64 [4] = [0, 4, -1, 4]>}> : () -> !onnx.tensor<[4], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
-      %q4_s = "onnx.Reshape"(%q, %qs) : (!onnx.tensor<[batch, sequence, 16], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 4, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 4, 4], f32>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %k4_s = "onnx.Reshape"(%k, %ks) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %v4_s = "onnx.Reshape"(%v, %ks) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %q4r = "nn.rotary_embedding"(%q4, %cos, %sin, %none) <{num_heads = 4 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[batch, 4, sequence, 4], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.none) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %k4r = "nn.rotary_embedding"(%k4, %cos, %sin, %pos) <{num_heads = 2 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.tensor<[1, sequence, 2], f32>, !onnx.tensor<[batch, sequence], i64>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %k4r_u = "onnx.Unsqueeze"(%k4r, %ax2) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[batch, 2, 1, sequence, 4], f32>
-      %k4r_e = "onnx.Expand"(%k4r_u, %rep) : (!onnx.tensor<[batch, 2, 1, sequence, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[batch, 2, 2, sequence, 4], f32>
-      %k4r_r = "onnx.Reshape"(%k4r_e, %rs) : (!onnx.tensor<[batch, 2, 2, sequence, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %v4_u = "onnx.Unsqueeze"(%v4, %ax2) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[batch, 2, 1, sequence, 4], f32>
-      %v4_e = "onnx.Expand"(%v4_u, %rep) : (!onnx.tensor<[batch, 2, 1, sequence, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[batch, 2, 2, sequence, 4], f32>
-      %v4_r = "onnx.Reshape"(%v4_e, %rs) : (!onnx.tensor<[batch, 2, 2, sequence, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %kt = "onnx.Transpose"(%k4r_r) <{perm = array<i64: 0, 1, 3, 2>}> : (!onnx.tensor<[batch, 4, sequence, 4], f32>) -> !onnx.tensor<[batch, 4, 4, sequence], f32>
-      %qk = "onnx.MatMul"(%q4r, %kt) : (!onnx.tensor<[batch, 4, sequence, 4], f32>, !onnx.tensor<[batch, 4, 4, sequence], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 4, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[batch, 4, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 4, sequence, sequence], f32>) -> !onnx.tensor<[batch, 4, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4_r) : (!onnx.tensor<[batch, 4, sequence, sequence], f32>, !onnx.tensor<[batch, 4, sequence, 4], f32>) -> !onnx.tensor<[batch, 4, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 4, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 4, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 4, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 16], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 16], f32>) -> ()
+      %q4_s = "onnx.Reshape"(%q, %qs) : (!onnx.tensor<[2, 5, 16], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 4, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 4, 4], f32>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %k4_s = "onnx.Reshape"(%k, %ks) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %v4_s = "onnx.Reshape"(%v, %ks) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %q4r = "nn.rotary_embedding"(%q4, %cos, %sin, %none) <{num_heads = 4 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[2, 4, 5, 4], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.none) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %k4r = "nn.rotary_embedding"(%k4, %cos, %sin, %pos) <{num_heads = 2 : i64, rotary_dim = 4 : i64, interleaved = 0 : i64}> : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.tensor<[1, 5, 2], f32>, !onnx.tensor<[2, 5], i64>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %k4r_u = "onnx.Unsqueeze"(%k4r, %ax2) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[2, 2, 1, 5, 4], f32>
+      %k4r_e = "onnx.Expand"(%k4r_u, %rep) : (!onnx.tensor<[2, 2, 1, 5, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[2, 2, 2, 5, 4], f32>
+      %k4r_r = "onnx.Reshape"(%k4r_e, %rs) : (!onnx.tensor<[2, 2, 2, 5, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %v4_u = "onnx.Unsqueeze"(%v4, %ax2) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[2, 2, 1, 5, 4], f32>
+      %v4_e = "onnx.Expand"(%v4_u, %rep) : (!onnx.tensor<[2, 2, 1, 5, 4], f32>, !onnx.tensor<[5], i64>) -> !onnx.tensor<[2, 2, 2, 5, 4], f32>
+      %v4_r = "onnx.Reshape"(%v4_e, %rs) : (!onnx.tensor<[2, 2, 2, 5, 4], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %kt = "onnx.Transpose"(%k4r_r) <{perm = array<i64: 0, 1, 3, 2>}> : (!onnx.tensor<[2, 4, 5, 4], f32>) -> !onnx.tensor<[2, 4, 4, 5], f32>
+      %qk = "onnx.MatMul"(%q4r, %kt) : (!onnx.tensor<[2, 4, 5, 4], f32>, !onnx.tensor<[2, 4, 4, 5], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 4, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[2, 4, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 4, 5, 5], f32>) -> !onnx.tensor<[2, 4, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4_r) : (!onnx.tensor<[2, 4, 5, 5], f32>, !onnx.tensor<[2, 4, 5, 4], f32>) -> !onnx.tensor<[2, 4, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 4, 5, 4], f32>) -> !onnx.tensor<[2, 5, 4, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 4, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 16], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 16], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -193,7 +195,7 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "sdpa_guard", input_names = ["q", "k", "v", "keep"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %keep: !onnx.tensor<[batch, 1, sequence, sequence], bool>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %keep: !onnx.tensor<[2, 1, 5, 5], bool>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
       %rt = "onnx.initializer"() <{name = "rt", value = #onnx.dense<f32 [] = [0.70710677]>}> : () -> !onnx.tensor<[], f32>
@@ -203,33 +205,33 @@
       %m2 = "onnx.initializer"() <{name = "m2", value = #onnx.dense<i64 [1] = [-2]>}> : () -> !onnx.tensor<[1], i64>
       %z1 = "onnx.initializer"() <{name = "z1", value = #onnx.dense<i64 [1] = [0]>}> : () -> !onnx.tensor<[1], i64>
       %d = "onnx.initializer"() <{name = "d", value = #onnx.dense<i64 [1] = [4]>}> : () -> !onnx.tensor<[1], i64>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %k4_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %k4_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
       %none = "onnx.novalue"() : () -> !onnx.none
-      %kshape = "onnx.Shape"(%k4) : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[4], i64>
+      %kshape = "onnx.Shape"(%k4) : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[4], i64>
       %klen = "onnx.Slice"(%kshape, %m2, %m1, %none, %none) : (!onnx.tensor<[4], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>, !onnx.none, !onnx.none) -> !onnx.tensor<[1], i64>
       %klead = "onnx.Slice"(%kshape, %z1, %m2, %none, %none) : (!onnx.tensor<[4], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>, !onnx.none, !onnx.none) -> !onnx.tensor<[2], i64>
       %fs = "onnx.Concat"(%m1, %klen, %d) <{axis = 0 : i64}> : (!onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[3], i64>
-      %kf = "onnx.Reshape"(%k4, %fs) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<["2*batch", sequence, 4], f32>
-      %kft = "onnx.Transpose"(%kf) <{perm = array<i64: 0, 2, 1>}> : (!onnx.tensor<["2*batch", sequence, 4], f32>) -> !onnx.tensor<["2*batch", 4, sequence], f32>
+      %kf = "onnx.Reshape"(%k4, %fs) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<["2*2", 5, 4], f32>
+      %kft = "onnx.Transpose"(%kf) <{perm = array<i64: 0, 2, 1>}> : (!onnx.tensor<["2*2", 5, 4], f32>) -> !onnx.tensor<["2*2", 4, 5], f32>
       %us = "onnx.Concat"(%klead, %d, %klen) <{axis = 0 : i64}> : (!onnx.tensor<[2], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[4], i64>
-      %kt0 = "onnx.Reshape"(%kft, %us) : (!onnx.tensor<["2*batch", 4, sequence], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %q4s = "onnx.Mul"(%q4, %rt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kts = "onnx.Mul"(%kt0, %rt) : (!onnx.tensor<[batch, 2, 4, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %bias = "onnx.Where"(%keep, %zero, %ninf) : (!onnx.tensor<[batch, 1, sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 1, sequence, sequence], f32>
-      %qk = "onnx.MatMul"(%q4s, %kts) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%qk, %bias) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %nan = "onnx.IsNaN"(%p) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], bool>
-      %pg = "onnx.Where"(%nan, %zero, %p) : (!onnx.tensor<[batch, 2, sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%pg, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 8], f32>) -> ()
+      %kt0 = "onnx.Reshape"(%kft, %us) : (!onnx.tensor<["2*2", 4, 5], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %q4s = "onnx.Mul"(%q4, %rt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kts = "onnx.Mul"(%kt0, %rt) : (!onnx.tensor<[2, 2, 4, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %bias = "onnx.Where"(%keep, %zero, %ninf) : (!onnx.tensor<[2, 1, 5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 1, 5, 5], f32>
+      %qk = "onnx.MatMul"(%q4s, %kts) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%qk, %bias) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %nan = "onnx.IsNaN"(%p) : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], bool>
+      %pg = "onnx.Where"(%nan, %zero, %p) : (!onnx.tensor<[2, 2, 5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%pg, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -237,7 +239,7 @@
 // CHECK: %[[B:.*]] = "onnx.Where"(%keep, %zero, %ninf)
 // CHECK: %[[A:.*]] = "nn.attention"(%q, %k, %v, %[[B]]) <{q_num_heads = 2 : i64, kv_num_heads = 2 : i64, scale = 0.49999997 : f32, is_causal = 0 : i64}>
 // CHECK: %[[N:.*]] = "onnx.IsNaN"(%[[A]])
-// CHECK: %[[Y:.*]] = "onnx.Where"(%[[N]], %zero, %[[A]]) {{.*}} -> !onnx.tensor<[batch, sequence, 8], f32>
+// CHECK: %[[Y:.*]] = "onnx.Where"(%[[N]], %zero, %[[A]]) {{.*}} -> !onnx.tensor<[2, 5, 8], f32>
 // CHECK-NOT: "onnx.Softmax"(
 // CHECK-NOT: "onnx.Shape"(
 // CHECK: "onnx.return"(%[[Y]])
@@ -255,7 +257,7 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "sdpa_nofuse", input_names = ["q", "k", "v", "keep"], output_names = ["y0", "y1"], output_types = [!onnx.any, !onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %keep: !onnx.tensor<[batch, 1, sequence, sequence], bool>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %keep: !onnx.tensor<[2, 1, 5, 5], bool>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
       %rt = "onnx.initializer"() <{name = "rt", value = #onnx.dense<f32 [] = [0.70710677]>}> : () -> !onnx.tensor<[], f32>
@@ -265,33 +267,33 @@
       %m2 = "onnx.initializer"() <{name = "m2", value = #onnx.dense<i64 [1] = [-2]>}> : () -> !onnx.tensor<[1], i64>
       %z1 = "onnx.initializer"() <{name = "z1", value = #onnx.dense<i64 [1] = [0]>}> : () -> !onnx.tensor<[1], i64>
       %d = "onnx.initializer"() <{name = "d", value = #onnx.dense<i64 [1] = [4]>}> : () -> !onnx.tensor<[1], i64>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %k4_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %k4_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %k4 = "onnx.Transpose"(%k4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
       %none = "onnx.novalue"() : () -> !onnx.none
-      %kshape = "onnx.Shape"(%k4) : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[4], i64>
+      %kshape = "onnx.Shape"(%k4) : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[4], i64>
       %klen = "onnx.Slice"(%kshape, %m2, %m1, %none, %none) : (!onnx.tensor<[4], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>, !onnx.none, !onnx.none) -> !onnx.tensor<[1], i64>
       %klead = "onnx.Slice"(%kshape, %z1, %m2, %none, %none) : (!onnx.tensor<[4], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>, !onnx.none, !onnx.none) -> !onnx.tensor<[2], i64>
       %fs = "onnx.Concat"(%m1, %klen, %d) <{axis = 0 : i64}> : (!onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[3], i64>
-      %kf = "onnx.Reshape"(%k4, %fs) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<["2*batch", sequence, 4], f32>
-      %kft = "onnx.Transpose"(%kf) <{perm = array<i64: 0, 2, 1>}> : (!onnx.tensor<["2*batch", sequence, 4], f32>) -> !onnx.tensor<["2*batch", 4, sequence], f32>
+      %kf = "onnx.Reshape"(%k4, %fs) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<["2*2", 5, 4], f32>
+      %kft = "onnx.Transpose"(%kf) <{perm = array<i64: 0, 2, 1>}> : (!onnx.tensor<["2*2", 5, 4], f32>) -> !onnx.tensor<["2*2", 4, 5], f32>
       %us = "onnx.Concat"(%klead, %d, %klen) <{axis = 0 : i64}> : (!onnx.tensor<[2], i64>, !onnx.tensor<[1], i64>, !onnx.tensor<[1], i64>) -> !onnx.tensor<[4], i64>
-      %kt0 = "onnx.Reshape"(%kft, %us) : (!onnx.tensor<["2*batch", 4, sequence], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %q4s = "onnx.Mul"(%q4, %rt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kts = "onnx.Mul"(%kt0, %rt) : (!onnx.tensor<[batch, 2, 4, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %bias = "onnx.Where"(%keep, %zero, %ninf) : (!onnx.tensor<[batch, 1, sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 1, sequence, sequence], f32>
-      %qk = "onnx.MatMul"(%q4s, %kts) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%qk, %bias) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %nan = "onnx.IsNaN"(%p) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], bool>
-      %pg = "onnx.Where"(%nan, %zero, %p) : (!onnx.tensor<[batch, 2, sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%pg, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y, %p) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[batch, 2, sequence, sequence], f32>) -> ()
+      %kt0 = "onnx.Reshape"(%kft, %us) : (!onnx.tensor<["2*2", 4, 5], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %q4s = "onnx.Mul"(%q4, %rt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kts = "onnx.Mul"(%kt0, %rt) : (!onnx.tensor<[2, 2, 4, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %bias = "onnx.Where"(%keep, %zero, %ninf) : (!onnx.tensor<[2, 1, 5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 1, 5, 5], f32>
+      %qk = "onnx.MatMul"(%q4s, %kts) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%qk, %bias) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %nan = "onnx.IsNaN"(%p) : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], bool>
+      %pg = "onnx.Where"(%nan, %zero, %p) : (!onnx.tensor<[2, 2, 5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%pg, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y, %p) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 2, 5, 5], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -309,32 +311,32 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "sdpa_causal", input_names = ["q", "k", "v", "size"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %size: !onnx.tensor<[2], i64>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %size: !onnx.tensor<[2], i64>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
       %one = "onnx.initializer"() <{name = "one", value = #onnx.dense<f32 [] = [1.0]>}> : () -> !onnx.tensor<[], f32>
       %zero = "onnx.initializer"() <{name = "zero", value = #onnx.dense<f32 [] = [0.0]>}> : () -> !onnx.tensor<[], f32>
       %ninf = "onnx.initializer"() <{name = "ninf", value = #onnx.dense<f32 [] = "0x000080ff">}> : () -> !onnx.tensor<[], f32>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ones = "onnx.Expand"(%one, %size) : (!onnx.tensor<[], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<[sequence, sequence], f32>
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ones = "onnx.Expand"(%one, %size) : (!onnx.tensor<[], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<[5, 5], f32>
       %none = "onnx.novalue"() : () -> !onnx.none
-      %tri = "onnx.Trilu"(%ones, %none) <{upper = 0 : i64}> : (!onnx.tensor<[sequence, sequence], f32>, !onnx.none) -> !onnx.tensor<[sequence, sequence], f32>
-      %above = "onnx.Equal"(%tri, %zero) : (!onnx.tensor<[sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[sequence, sequence], bool>
-      %cm = "onnx.Where"(%above, %ninf, %zero) : (!onnx.tensor<[sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[sequence, sequence], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %cm) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 8], f32>) -> ()
+      %tri = "onnx.Trilu"(%ones, %none) <{upper = 0 : i64}> : (!onnx.tensor<[5, 5], f32>, !onnx.none) -> !onnx.tensor<[5, 5], f32>
+      %above = "onnx.Equal"(%tri, %zero) : (!onnx.tensor<[5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[5, 5], bool>
+      %cm = "onnx.Where"(%above, %ninf, %zero) : (!onnx.tensor<[5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[5, 5], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %cm) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -353,32 +355,32 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "sdpa_causal_nofuse", input_names = ["q", "k", "v", "size"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %size: !onnx.tensor<[2], i64>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %size: !onnx.tensor<[2], i64>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
       %one = "onnx.initializer"() <{name = "one", value = #onnx.dense<f32 [] = [1.0]>}> : () -> !onnx.tensor<[], f32>
       %zero = "onnx.initializer"() <{name = "zero", value = #onnx.dense<f32 [] = [0.0]>}> : () -> !onnx.tensor<[], f32>
       %ninf = "onnx.initializer"() <{name = "ninf", value = #onnx.dense<f32 [] = "0x000080ff">}> : () -> !onnx.tensor<[], f32>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ones = "onnx.Expand"(%one, %size) : (!onnx.tensor<[], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<[sequence, sequence], f32>
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ones = "onnx.Expand"(%one, %size) : (!onnx.tensor<[], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<[5, 5], f32>
       %none = "onnx.novalue"() : () -> !onnx.none
-      %tri = "onnx.Trilu"(%ones, %none) <{upper = 1 : i64}> : (!onnx.tensor<[sequence, sequence], f32>, !onnx.none) -> !onnx.tensor<[sequence, sequence], f32>
-      %above = "onnx.Equal"(%tri, %zero) : (!onnx.tensor<[sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[sequence, sequence], bool>
-      %cm = "onnx.Where"(%above, %ninf, %zero) : (!onnx.tensor<[sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[sequence, sequence], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %cm) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 8], f32>) -> ()
+      %tri = "onnx.Trilu"(%ones, %none) <{upper = 1 : i64}> : (!onnx.tensor<[5, 5], f32>, !onnx.none) -> !onnx.tensor<[5, 5], f32>
+      %above = "onnx.Equal"(%tri, %zero) : (!onnx.tensor<[5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[5, 5], bool>
+      %cm = "onnx.Where"(%above, %ninf, %zero) : (!onnx.tensor<[5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[5, 5], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %cm) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -397,28 +399,28 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "gpt2_packed", input_names = ["x", "mask"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%x: !onnx.tensor<[batch, sequence, 8], f32>, %mask: !onnx.tensor<[batch, 1, sequence, sequence], f32>):
+    ^bb0(%x: !onnx.tensor<[2, 5, 8], f32>, %mask: !onnx.tensor<[2, 1, 5, 5], f32>):
       %w = "onnx.initializer"() <{name = "w", value = #onnx.dense<f32 [8, 24] = [-0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25]>}> : () -> !onnx.tensor<[8, 24], f32>
       %widths = "onnx.initializer"() <{name = "widths", value = #onnx.dense<i64 [3] = [8, 8, 8]>}> : () -> !onnx.tensor<[3], i64>
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
       %shape2 = "onnx.initializer"() <{name = "shape2", value = #onnx.dense<i64 [2] = [-1, 8]>}> : () -> !onnx.tensor<[2], i64>
-      %qkv = "onnx.MatMul"(%x, %w) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[8, 24], f32>) -> !onnx.tensor<[batch, sequence, 24], f32>
-      %q, %k, %v = "onnx.Split"(%qkv, %widths) <{axis = 2 : i64}> : (!onnx.tensor<[batch, sequence, 24], f32>, !onnx.tensor<[3], i64>) -> (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[batch, sequence, 8], f32>)
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %shape2) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<["batch*sequence", 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<["batch*sequence", 8], f32>) -> ()
+      %qkv = "onnx.MatMul"(%x, %w) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[8, 24], f32>) -> !onnx.tensor<[2, 5, 24], f32>
+      %q, %k, %v = "onnx.Split"(%qkv, %widths) <{axis = 2 : i64}> : (!onnx.tensor<[2, 5, 24], f32>, !onnx.tensor<[3], i64>) -> (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>)
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %shape2) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<["2*5", 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<["2*5", 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -442,26 +444,26 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "gpt2_packed_nofuse", input_names = ["x", "mask", "shape2"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%x: !onnx.tensor<[batch, sequence, 8], f32>, %mask: !onnx.tensor<[batch, 1, sequence, sequence], f32>, %shape2: !onnx.tensor<[2], i64>):
+    ^bb0(%x: !onnx.tensor<[2, 5, 8], f32>, %mask: !onnx.tensor<[2, 1, 5, 5], f32>, %shape2: !onnx.tensor<[2], i64>):
       %w = "onnx.initializer"() <{name = "w", value = #onnx.dense<f32 [8, 24] = [-0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25, -0.05, 0.30, 0.00, -0.30, 0.05, -0.25, 0.10, -0.20, 0.15, -0.15, 0.20, -0.10, 0.25]>}> : () -> !onnx.tensor<[8, 24], f32>
       %widths = "onnx.initializer"() <{name = "widths", value = #onnx.dense<i64 [3] = [8, 8, 8]>}> : () -> !onnx.tensor<[3], i64>
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
-      %qkv = "onnx.MatMul"(%x, %w) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[8, 24], f32>) -> !onnx.tensor<[batch, sequence, 24], f32>
-      %q, %k, %v = "onnx.Split"(%qkv, %widths) <{axis = 2 : i64}> : (!onnx.tensor<[batch, sequence, 24], f32>, !onnx.tensor<[3], i64>) -> (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[batch, sequence, 8], f32>)
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %shape2) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<[?, 8], f32>
+      %qkv = "onnx.MatMul"(%x, %w) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[8, 24], f32>) -> !onnx.tensor<[2, 5, 24], f32>
+      %q, %k, %v = "onnx.Split"(%qkv, %widths) <{axis = 2 : i64}> : (!onnx.tensor<[2, 5, 24], f32>, !onnx.tensor<[3], i64>) -> (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>)
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %mask) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %shape2) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[2], i64>) -> !onnx.tensor<[?, 8], f32>
       "onnx.return"(%y) : (!onnx.tensor<[?, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
@@ -480,29 +482,29 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "vit_zero_mask", input_names = ["q", "k", "v", "shape4"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %shape4: !onnx.tensor<[4], i64>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %shape4: !onnx.tensor<[4], i64>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
       %zero = "onnx.initializer"() <{name = "zero", value = #onnx.dense<f32 [] = [0.0]>}> : () -> !onnx.tensor<[], f32>
       %min = "onnx.initializer"() <{name = "min", value = #onnx.dense<f32 [] = [-3.4028234663852886e+38]>}> : () -> !onnx.tensor<[], f32>
       %true = "onnx.initializer"() <{name = "true", value = #onnx.dense<bool [1, 1, 1, 1] = [true]>}> : () -> !onnx.tensor<[1, 1, 1, 1], bool>
-      %keep = "onnx.Expand"(%true, %shape4) : (!onnx.tensor<[1, 1, 1, 1], bool>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, 1, sequence, sequence], bool>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %bias = "onnx.Where"(%keep, %zero, %min) : (!onnx.tensor<[batch, 1, sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 1, sequence, sequence], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %bias) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 8], f32>) -> ()
+      %keep = "onnx.Expand"(%true, %shape4) : (!onnx.tensor<[1, 1, 1, 1], bool>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 1, 5, 5], bool>
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %bias = "onnx.Where"(%keep, %zero, %min) : (!onnx.tensor<[2, 1, 5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 1, 5, 5], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %bias) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()
@@ -521,27 +523,27 @@
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "vit_zero_mask_nofuse", input_names = ["q", "k", "v", "shape4", "keep"], output_names = ["y0"], output_types = [!onnx.any]}> ({
-    ^bb0(%q: !onnx.tensor<[batch, sequence, 8], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %shape4: !onnx.tensor<[4], i64>, %keep: !onnx.tensor<[batch, 1, sequence, sequence], bool>):
+    ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %shape4: !onnx.tensor<[4], i64>, %keep: !onnx.tensor<[2, 1, 5, 5], bool>):
       %hs = "onnx.initializer"() <{name = "hs", value = #onnx.dense<i64 [4] = [0, 0, 2, 4]>}> : () -> !onnx.tensor<[4], i64>
       %ms = "onnx.initializer"() <{name = "ms", value = #onnx.dense<i64 [3] = [0, 0, 8]>}> : () -> !onnx.tensor<[3], i64>
       %c = "onnx.initializer"() <{name = "c", value = #onnx.dense<f32 [] = [0.5]>}> : () -> !onnx.tensor<[], f32>
       %zero = "onnx.initializer"() <{name = "zero", value = #onnx.dense<f32 [] = [0.0]>}> : () -> !onnx.tensor<[], f32>
       %min = "onnx.initializer"() <{name = "min", value = #onnx.dense<f32 [] = [-3.4028234663852886e+38]>}> : () -> !onnx.tensor<[], f32>
-      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, 4, sequence], f32>
-      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, sequence, 2, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %bias = "onnx.Where"(%keep, %zero, %min) : (!onnx.tensor<[batch, 1, sequence, sequence], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 1, sequence, sequence], f32>
-      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[batch, 2, sequence, 4], f32>, !onnx.tensor<[batch, 2, 4, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %sm = "onnx.Add"(%sc, %bias) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 1, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[batch, 2, sequence, sequence], f32>) -> !onnx.tensor<[batch, 2, sequence, sequence], f32>
-      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[batch, 2, sequence, sequence], f32>, !onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, 2, sequence, 4], f32>
-      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[batch, 2, sequence, 4], f32>) -> !onnx.tensor<[batch, sequence, 2, 4], f32>
-      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[batch, sequence, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[batch, sequence, 8], f32>
-      "onnx.return"(%y) : (!onnx.tensor<[batch, sequence, 8], f32>) -> ()
+      %q4_s = "onnx.Reshape"(%q, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %q4 = "onnx.Transpose"(%q4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %kt_s = "onnx.Reshape"(%k, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %kt = "onnx.Transpose"(%kt_s) <{perm = array<i64: 0, 2, 3, 1>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 4, 5], f32>
+      %v4_s = "onnx.Reshape"(%v, %hs) : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[4], i64>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %v4 = "onnx.Transpose"(%v4_s) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 5, 2, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %bias = "onnx.Where"(%keep, %zero, %min) : (!onnx.tensor<[2, 1, 5, 5], bool>, !onnx.tensor<[], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 1, 5, 5], f32>
+      %qk = "onnx.MatMul"(%q4, %kt) : (!onnx.tensor<[2, 2, 5, 4], f32>, !onnx.tensor<[2, 2, 4, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sc = "onnx.Mul"(%qk, %c) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %sm = "onnx.Add"(%sc, %bias) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 1, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %p = "onnx.Softmax"(%sm) <{axis = -1 : i64}> : (!onnx.tensor<[2, 2, 5, 5], f32>) -> !onnx.tensor<[2, 2, 5, 5], f32>
+      %ctx = "onnx.MatMul"(%p, %v4) : (!onnx.tensor<[2, 2, 5, 5], f32>, !onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 2, 5, 4], f32>
+      %ctx_t = "onnx.Transpose"(%ctx) <{perm = array<i64: 0, 2, 1, 3>}> : (!onnx.tensor<[2, 2, 5, 4], f32>) -> !onnx.tensor<[2, 5, 2, 4], f32>
+      %y = "onnx.Reshape"(%ctx_t, %ms) : (!onnx.tensor<[2, 5, 2, 4], f32>, !onnx.tensor<[3], i64>) -> !onnx.tensor<[2, 5, 8], f32>
+      "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
     }) : () -> ()
   }) : () -> ()
 }) : () -> ()

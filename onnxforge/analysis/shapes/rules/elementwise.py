@@ -75,7 +75,7 @@ def broadcast(ctx: Ctx) -> None:
     in_elem = first_elem(ctx)
     elem = BOOL if op_type in _COMPARE else in_elem
     ctx.set(0, shape=shape, elem=elem)
-    fn = BINARY.get(op_type)
+    fn = dims.fmod if op_type == "Mod" and ctx.int_attr("fmod", 0) else BINARY.get(op_type)
     if fn is None or in_elem not in INT_ELEMS:
         return
     parts = [ctx.value(i) for i in range(ctx.n_in) if ctx.has(i)]

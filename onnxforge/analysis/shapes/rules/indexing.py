@@ -58,18 +58,50 @@ def _bound(v: Dim, d: Dim, lo: Dim, hi: Dim) -> Dim:
     return _clamp(v, lo, hi)
 
 
+_TO_THE_FRONT = frozenset({2**31 - 1, 2**63 - 1})
+"""Ends that onnxruntime reads as "no end" (numpy's ``None``): with a negative step they run to index 0
+inclusive, where the spec's clamping alone would stop at ``d - 1`` (an empty slice)."""
+
+
+def slice_range(d: int, start: int, end: int, step: int) -> range:
+    """The indices ``Slice`` selects from an axis of static size ``d``, as onnxruntime computes them.
+
+    The spec's clamping, not Python's: negative start/end count from the end (+d); then a start is
+    clamped to [0, d] (positive step) or [0, d-1] (negative step), an end to [0, d] or [-1, d-1]. So
+    ``start=-7, end=-7, step=-1`` on d=5 selects index 0 (Python's slice selects nothing), and
+    ``end=INT64_MIN`` with a negative step runs to index 0. Plus onnxruntime's reading of
+    ``end=INT_MAX`` (int32 or int64) with a negative step as "to the front".
+    """
+    if step < 0 and end in _TO_THE_FRONT:
+        end = -1
+    else:
+        end = end + d if end < 0 else end
+        end = min(max(end, 0), d) if step > 0 else min(max(end, -1), d - 1)
+    start = start + d if start < 0 else start
+    start = min(max(start, 0), d) if step > 0 else min(max(start, 0), d - 1)
+    return range(start, end, step)
+
+
+def slice_pick(d: int, start: int, end: int, step: int) -> slice:
+    """``slice_range`` as a numpy slice (a stop of -1 with a negative step is numpy's ``None``)."""
+    picked = slice_range(d, start, end, step)
+    if not picked:
+        return slice(0, 0)
+    return slice(picked.start, None if picked.stop < 0 else picked.stop, step)
+
+
 def slice_len(d: Dim, start: Dim, end: Dim, step: Dim) -> Dim:
     """Elements that ``start:end:step`` selects from an axis of size d (Slice's clamping rules)."""
     if type(step) is not int or step == 0:
         return None
     if type(d) is int and type(start) is int and type(end) is int:
-        return len(range(*slice(start, end, step).indices(d)))
+        return len(slice_range(d, start, end, step))
     if step > 0:
         s = _bound(start, d, 0, d)
         e = _bound(end, d, 0, d)
     else:
         s = _bound(start, d, 0, dims.sub(d, 1))
-        e = _bound(end, d, -1, dims.sub(d, 1))
+        e = -1 if end in _TO_THE_FRONT else _bound(end, d, -1, dims.sub(d, 1))
     if s is None or e is None:
         return None
     span = dims.sub(e, s) if step > 0 else dims.sub(s, e)
@@ -111,15 +143,18 @@ def slice_(ctx: Ctx) -> None:
     picks: list[slice | None] = [slice(None)] * len(src)
     for start, end, axis, step in zip(starts, ends, axes, steps):
         axis = normalize_axis(axis, len(src))
+        if step == 0:
+            raise GiveUp
         out[axis] = slice_len(src[axis], start, end, step)
-        picks[axis] = slice(start, end, step) if all(type(v) is int for v in (start, end)) else None
+        known = all(type(v) is int for v in (src[axis], start, end))
+        picks[axis] = slice_pick(src[axis], start, end, step) if known else None  # type: ignore[arg-type]
     ctx.set(0, shape=out)
     value = ctx.value(0)
     if value is not None and len(src) == 1 and picks[0] is not None and ctx.elem(0) in INT_ELEMS:
         ctx.set(0, value=value[picks[0]])
     const = ctx.const(0)
     if const is not None and const.ndim == len(picks) and all(p is not None for p in picks):
-        ctx.set(0, const=const[tuple(picks)])  # numpy slicing clamps exactly like Slice
+        ctx.set(0, const=const[tuple(picks)])
 
 
 @rule("Gather")

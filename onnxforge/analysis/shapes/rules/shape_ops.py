@@ -42,6 +42,17 @@ def size(ctx: Ctx) -> None:
         ctx.set(0, value=[dims.prod(src)])
 
 
+def zero_copies_zero(t: Dim, src: tuple[Dim, ...] | None, i: int) -> bool:
+    """A symbolic target entry ``t`` is the output dim even where it is 0 at run time (then, without
+    allowzero, the input's dim ``i`` is copied): that dim is a multiple of ``t`` (so 0 too), or it does
+    not exist (copying it fails, so a model that runs has ``t > 0``)."""
+    if src is None:
+        return False
+    if i >= len(src):
+        return True
+    return src[i] == 0 or dims.exact_div(src[i], t) is not None
+
+
 def reshape_dims(src: tuple[Dim, ...] | None, target: tuple[Dim, ...], allowzero: bool) -> list[Dim]:
     """Reshape's output dims: 0 copies the input dim (unless allowzero), -1 is inferred.
 
@@ -68,7 +79,7 @@ def reshape_dims(src: tuple[Dim, ...] | None, target: tuple[Dim, ...], allowzero
                 out.append(t)
             else:
                 raise GiveUp
-        elif dims.is_positive(t):
+        elif allowzero or dims.is_positive(t) or zero_copies_zero(t, src, i):
             out.append(t)
         else:
             out.append(None)

@@ -1,0 +1,57 @@
+"""``runtime.verify``: edge bindings (each free symbolic dim at 0 and 1) and the input budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto as T
+from onnx import helper as h
+from onnx import numpy_helper as nh
+
+from onnxforge import runtime
+from onnxforge.errors import ForgeError
+from onnxforge.passmanager import Accuracy
+
+
+def _model(nodes: list[onnx.NodeProto], inits: dict[str, np.ndarray], x_shape: list, out_type: int) -> onnx.ModelProto:  # type: ignore[type-arg]
+    graph = h.make_graph(nodes, "g", [h.make_tensor_value_info("x", T.FLOAT, x_shape)],
+                         [h.make_tensor_value_info("y", out_type, None)],
+                         [nh.from_array(np.asarray(v), k) for k, v in inits.items()])
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 18)], ir_version=9)
+
+
+BATCH_IS_EMPTY = _model(
+    [h.make_node("Shape", ["x"], ["s"]), h.make_node("Gather", ["s", "i0"], ["b"]), h.make_node("Equal", ["b", "zero"], ["y"])],
+    {"i0": np.array(0), "zero": np.array(0)}, ["batch", 4], T.BOOL)
+"""``Shape(x)[0] == 0``: what the old shape inference folded to False."""
+FOLDED_TO_FALSE = _model([h.make_node("Identity", ["f"], ["y"])], {"f": np.array(False)}, ["batch", 4], T.BOOL)
+
+
+def test_a_result_wrong_only_at_batch_zero_fails_verification() -> None:
+    report = runtime.verify(BATCH_IS_EMPTY, FOLDED_TO_FALSE)
+    assert report.dims["batch"] >= 2  # the random binding agrees...
+    assert report.edge_bindings == ["batch=0", "batch=1"]
+    assert not report.meets(Accuracy.LOSSLESS)  # ...but batch=0 does not
+    assert "y (batch=0)" in report.summary()
+    assert runtime.verify(BATCH_IS_EMPTY, BATCH_IS_EMPTY).identical
+
+
+def test_bindings_the_original_cannot_run_are_skipped() -> None:
+    """Reshape(x, [batch, -1]) fails on onnxruntime at batch 0: that binding proves nothing."""
+    model = _model([h.make_node("Reshape", ["x", "t"], ["y"])], {"t": np.array([0, -1])}, ["batch", 4], T.FLOAT)
+    report = runtime.verify(model, model)
+    assert report.identical
+    assert report.edge_bindings == ["batch=1"] and report.skipped_bindings[0].startswith("batch=0: ")
+    assert "not with batch=0" in report.summary()
+
+
+def test_bound_dims_are_not_rebound() -> None:
+    report = runtime.verify(BATCH_IS_EMPTY, FOLDED_TO_FALSE, dims={"batch": 3})
+    assert report.identical and report.edge_bindings == []
+
+
+def test_inputs_over_the_budget_are_refused_before_allocating() -> None:
+    model = _model([h.make_node("Relu", ["x"], ["y"])], {}, [100_000, "n", 100_000], T.FLOAT)
+    with pytest.raises(ForgeError, match="over the 1024 MiB verification budget"):
+        runtime.verify(model, model)
