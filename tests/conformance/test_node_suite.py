@@ -15,32 +15,11 @@ from __future__ import annotations
 import pytest
 from node_cases import CASES, CI_ENTRIES, ENTRIES, entry_id, fault
 
-BF16_FOLDING = {"test_attention_3d_causal_bf16_expanded", "test_attention_4d_attn_mask_causal_bf16_expanded",
-                "test_attention_4d_causal_bf16_expanded", "test_attention_4d_causal_padded_kv_bf16_expanded",
-                "test_attention_4d_padded_kv_bf16_expanded"}
-
-
-def known_fault(case, entry: tuple) -> str | None:  # type: ignore[no-untyped-def, type-arg]
-    """Faults found by the full product (benchmarks/node_suite.py) in code other changes own: strict xfails."""
-    pipeline, target, opset = entry
-    if case.name in BF16_FOLDING and pipeline != "none":
-        return "transforms (bfloat16 folding): onnx-fold-constants fails with \"cannot include dtype 'E' in a buffer\""
-    if opset and not any(o.domain in ("", "ai.onnx") for o in case.model.opset_import):
-        return "onnxio (opset conversion): a model with no default-domain opset fails to convert ('from opset 0')"
-    if opset and case.name == "test_scan_sum":
-        return "onnxio (opset conversion): Scan-8 converted to opset 23 no longer runs in onnxruntime"
-    if target == "ort" and pipeline in ("transformer", "hybrid") and case.name.startswith("test_rms_normalization") \
-            and case.name.endswith("_expanded"):
-        return "transforms (RMSNorm fusion lowered for --target=ort): the onnx checker rejects the result"
-    return None
-
 
 def _params():  # type: ignore[no-untyped-def]
     for entry in CI_ENTRIES:
         for case in CASES:
-            reason = known_fault(case, entry)
-            marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
-            yield pytest.param(case, entry, id=f"{entry_id(entry)}-{case.name}", marks=marks)
+            yield pytest.param(case, entry, id=f"{entry_id(entry)}-{case.name}")
 
 
 @pytest.mark.parametrize(("case", "entry"), list(_params()))

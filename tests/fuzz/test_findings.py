@@ -29,31 +29,20 @@ class Repro:
     """The case's seed: forgec's --verify and the oracle draw their inputs and dims from it."""
 
 
-FINDINGS = [
-    Repro("fold-cast-to-bfloat16.onnx", "cleanup/default", frozenset({"pass-failed"}),
-          "transforms (bfloat16 folding): onnx-fold-constants fails on Cast(constant, to=BFLOAT16): "
-          "ValueError: cannot include dtype 'E' in a buffer"),
-    Repro("fold-mod-fmod1-constants.onnx", "cleanup/default", frozenset({"verify-failed"}),
-          "transforms (Mod folding semantics): Mod(fmod=1) of int64 constants with negative dividends folds to "
-          "values onnxruntime does not compute (max |Δ| 12)", seed=55),
-    Repro("attention-at-batch-0.onnx", "transformer/standard/opset23", frozenset({"output-unrunnable"}),
-          "transforms (Attention at batch 0): the fused opset-23 Attention fails in onnxruntime when batch=0, "
-          "where the decomposed original runs (forgec's own --verify, at typical dims, passes)", seed=54),
-    Repro("fast-gelu-on-scalar.onnx", "transformer/ort", frozenset({"output-unrunnable", "multi-line-error"}),
-          "transforms (nn-fuse-gelu lowered for --target=ort): a tanh-form GELU on a 0-d value becomes "
-          "com.microsoft FastGelu, which onnxruntime rejects for rank 0", seed=99),
-    Repro("cannot-verify-after-wrote.onnx", "none/default", frozenset({"multi-line-error"}),
-          "cli (output writing / --verify): when onnxruntime cannot load the original, forgec prints "
-          "'forgec: wrote …' and then 'forgec: error: cannot verify (output removed)': two lines, one a false claim"),
-    Repro("onnxruntime-log-on-stderr.onnx", "none/default", frozenset({"multi-line-error"}),
-          "runtime.session (log_severity_level=3 lets onnxruntime print its ERROR log, in colour, to stderr when the "
-          "original fails to run) and cli (the 'forgec: wrote' line before 'cannot verify')", seed=1),
-    Repro("verify-equal-infinities.onnx", "transformer/standard", frozenset({"verify-failed"}),
-          "runtime.compare: -inf in the same places of both outputs gives inf - inf = NaN, counted as an infinite "
-          "difference, so --verify fails a correct class-1 result (LayerNorm fused, then Where(…, -inf, …))", seed=65),
-    Repro("verify-scalar-output.onnx", "vision/standard", frozenset({"exit-70", "output-left"}),
-          "runtime.compare (TypeError on a 0-d output that is not bit-identical: Conv+BN fusion rounding, then "
-          "ReduceMin to a scalar) and cli (that exit 70 from --verify leaves the output file behind)", seed=9),
+FINDINGS = [  # every finding so far is fixed; the comment says where (issue 13)
+    Repro("fold-cast-to-bfloat16.onnx", "cleanup/default", frozenset({"pass-failed"}), None),  # ir/tensor bfloat16 views
+    Repro("fold-mod-fmod1-constants.onnx", "cleanup/default", frozenset({"verify-failed"}), None, seed=55),  # C fmod
+    Repro("attention-at-batch-0.onnx", "transformer/standard/opset23", frozenset({"output-unrunnable"}), None,
+          seed=54),  # standard Attention only where batch and query length are proven >= 1
+    Repro("fast-gelu-on-scalar.onnx", "transformer/ort", frozenset({"output-unrunnable", "multi-line-error"}), None,
+          seed=99),  # FastGelu declined for inputs not known to have rank >= 1
+    Repro("cannot-verify-after-wrote.onnx", "none/default", frozenset({"multi-line-error"}), None),  # verify before commit
+    Repro("onnxruntime-log-on-stderr.onnx", "none/default", frozenset({"multi-line-error"}), None,
+          seed=1),  # onnxruntime sessions log fatal errors only
+    Repro("verify-equal-infinities.onnx", "transformer/standard", frozenset({"verify-failed"}), None,
+          seed=65),  # runtime.compare: equal values, infinities included, differ by 0
+    Repro("verify-scalar-output.onnx", "vision/standard", frozenset({"exit-70", "output-left"}), None,
+          seed=9),  # runtime.compare on 0-d outputs; verification before the output is committed
 ]
 
 

@@ -4,7 +4,9 @@ Both compute ``x / sqrt(mean(x², dims from axis) + epsilon) · scale`` with the
 (``stash_type = 1``), the result cast back to x's type before the scale: the function
 ``nn.rms_norm`` stands for. onnxruntime 1.31 registers ``SimplifiedLayerNormalization`` in the
 *default* domain (``com.microsoft::SimplifiedLayerNormalization`` is "not a registered
-function/op"), so under ``ort`` it is written as a default-domain custom node; it needs no opset.
+function/op"), so under ``ort`` below opset 23 it is written as a default-domain custom node (which
+the onnx checker cannot know); from opset 23 on, ``ort`` gets the standard op too, which onnxruntime
+1.31 runs and the checker accepts.
 ``portable`` has no fused form to offer: the fusion's input already is the decomposition, so the
 fusion does not fire there.
 """
@@ -40,7 +42,7 @@ class RMSNormLowering(Lowering):
     def lower(self, op: RMSNormOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
         operands = [op.input, op.scale]
         types = [op.output.type]
-        if target.kind == "ort":
+        if target.kind == "ort" and target.opset < RMS_NORMALIZATION_OPSET:
             node: Operation = contrib_op("SimplifiedLayerNormalization", operands, types, **_attrs(op))
             node.properties["domain"] = StringAttr("")  # where onnxruntime registers it (see the module docstring)
         else:
