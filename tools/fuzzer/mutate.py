@@ -111,6 +111,13 @@ def drop_node(model: ModelProto, rng: np.random.Generator) -> str | None:
     if not nodes:
         return None
     index = nodes[int(rng.integers(len(nodes)))]
+    op_type = model.graph.node[index].op_type
+    bypass(model, index)
+    return f"drop {op_type}"
+
+
+def bypass(model: ModelProto, index: int) -> None:
+    """Remove node ``index`` (one output and a first input): its readers, graph outputs included, read that input instead."""
     node = model.graph.node[index]
     old, new = node.output[0], node.input[0]
     del model.graph.node[index]
@@ -119,7 +126,6 @@ def drop_node(model: ModelProto, rng: np.random.Generator) -> str | None:
     for out in model.graph.output:
         if out.name == old:
             out.name = new
-    return f"drop {node.op_type}"
 
 
 def change_dim(model: ModelProto, rng: np.random.Generator) -> str | None:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 import onnx
 from onnx import ModelProto, helper
 
+from fuzzer.mutate import bypass
+
 
 def tidy(model: ModelProto) -> ModelProto:
     """Drop initializers nothing reads (never nodes: a dead node may be what a pass trips over)."""
@@ -45,13 +47,7 @@ def _bypass(model: ModelProto, index: int) -> ModelProto | None:
         return None
     smaller = ModelProto()
     smaller.CopyFrom(model)
-    old, new = node.output[0], node.input[0]
-    del smaller.graph.node[index]
-    for other in smaller.graph.node:
-        other.input[:] = [new if i == old else i for i in other.input]
-    for out in smaller.graph.output:
-        if out.name == old:
-            out.name = new
+    bypass(smaller, index)
     return tidy(smaller)
 
 
