@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(args.json.read_text()) if args.json.exists() else {}
-    previous.setdefault("runs", {})[str(args.out_dir)] = record
+    previous.setdefault("runs", {})[f"{','.join(archs)} -> {args.out_dir}"] = record
     args.json.write_text(json.dumps(previous, indent=2) + "\n")
     print(table(results))
     return 0
