@@ -57,14 +57,19 @@ def _interface_change(before: GraphProto, after: GraphProto) -> str | None:
         if [v.name for v in old] != [v.name for v in new]:
             return f"{kind} names {[v.name for v in old]} → {[v.name for v in new]}"
         for a, b in zip(old, new):
-            if not _same_interface(a, b):
+            if not _same_interface(a, b, named_dims_may_resolve=kind == "output"):
                 return f"{kind} {a.name!r}: {_type_text(a)} → {_type_text(b)}"
     return None
 
 
-def _same_interface(before: ValueInfoProto, after: ValueInfoProto) -> bool:
+def _same_interface(before: ValueInfoProto, after: ValueInfoProto, named_dims_may_resolve: bool = False) -> bool:
     """The same element type and rank, and every dim the declaration knew kept (the converter's shape
-    inference may fill in dims the original left unknown; the result is verified like any output)."""
+    inference may fill in dims the original left unknown; the result is verified like any output).
+
+    ``named_dims_may_resolve`` (outputs): a named dim may come back as a number or another name. Exporters
+    name output dims that are in fact fixed (TorchScript's ``Addlast_hidden_state_dim_1`` is ViT's 197
+    patches), and the converter's shape inference finds the number; an input's named dim is the caller's
+    to choose, so there a change means the adapter rewrote the interface."""
     if before.type.WhichOneof("value") != "tensor_type" or after.type.WhichOneof("value") != "tensor_type":
         return before.type == after.type
     a, b = before.type.tensor_type, after.type.tensor_type
@@ -76,6 +81,8 @@ def _same_interface(before: ValueInfoProto, after: ValueInfoProto) -> bool:
         return False
     for old, new in zip(a.shape.dim, b.shape.dim):
         kind = old.WhichOneof("value")
+        if kind == "dim_param" and named_dims_may_resolve:
+            continue
         if kind is not None and (kind != new.WhichOneof("value") or getattr(old, kind) != getattr(new, kind)):
             return False
     return True

@@ -54,8 +54,8 @@ def test_ml_domain_and_subgraph_ops() -> None:
 
 @pytest.mark.parametrize("argv", [["--pipeline=auto"], ["inspect"], ["--pipeline=auto", "--target-opset=23"]])
 def test_missing_required_input_is_a_one_line_error(tmp_path, capsys, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """An ``Add`` with one input in a binary .onnx: the importer pads it with NoValue, which passes read
-    as a real operand (exit 70). The op's verifier rejects it, so forgec says so in one line."""
+    """An ``Add`` with one input in a binary .onnx: padded with NoValue, passes would read it as a real
+    operand (exit 70). The importer refuses it first, in one line naming the node and the input."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -69,4 +69,30 @@ def test_missing_required_input_is_a_one_line_error(tmp_path, capsys, argv: list
     args = ["inspect", str(path)] if argv == ["inspect"] else [str(path), "-o", str(tmp_path / "out.onnx"), *argv]
     assert main(args) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "error:" in err[0] and "Add: required input 'B' is missing" in err[0]
+    assert len(err) == 1 and "error:" in err[0] and "add1.onnx" in err[0], err
+    assert "(Add): required input" in err[0] and "'B'" in err[0] and "missing" in err[0], err
+
+
+def test_verifier_rejects_a_missing_required_input(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Textual IR does not go through the importer: the op's own verifier must refuse ``onnx.novalue``
+    in a required position, in one line."""
+    from onnxforge.cli.forgec import main
+
+    text = """"builtin.module"() ({
+  "onnx.model"() <{ir_version = 9 : i64, opset_import = {"" = 18 : i64}}> ({
+    "onnx.graph"() <{name = "g", input_names = ["x"], output_names = ["y"], output_types = [!onnx.tensor<[2], f32>]}> ({
+    ^bb0(%0: !onnx.tensor<[2], f32>):
+      %n = "onnx.novalue"() : () -> !onnx.none
+      %1 = "onnx.Add"(%0, %n) {onnx.names = ["y"]} : (!onnx.tensor<[2], f32>, !onnx.none) -> !onnx.tensor<[2], f32>
+      "onnx.return"(%1) : (!onnx.tensor<[2], f32>) -> ()
+    }) : () -> ()
+  }) : () -> ()
+}) : () -> ()
+"""
+    path = tmp_path / "add1.mlir"
+    path.write_text(text)
+    out = tmp_path / "out.onnx"
+    assert main([str(path), "-o", str(out), "--pipeline=auto"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Add: required input 'B' is missing" in err[0], err
+    assert not out.exists()

@@ -74,3 +74,22 @@ def test_no_default_domain_means_nothing_to_convert(tmp_path: Path) -> None:
     out = tmp_path / "out.onnx"
     assert main([str(model), "-o", str(out), "--pipeline=cleanup", "--target-opset=23"]) == 0
     assert [(o.domain, o.version) for o in onnx.load(out).opset_import] == [("ai.onnx.ml", 1)]
+
+
+def test_a_named_output_dim_the_converter_resolves_is_not_an_interface_change(tmp_path: Path) -> None:
+    """TorchScript names output dims that are fixed (``Addlast_hidden_state_dim_1``); the converter's
+    inference finds the number. That is no change of the interface: the conversion goes on, and the
+    output keeps its declaration as given."""
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "w"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "Addy_dim_1"])],
+        [helper.make_tensor("w", TensorProto.FLOAT, [4], [1.0, 2.0, 3.0, 4.0])],
+    )
+    model = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)], ir_version=8), model)
+    out = tmp_path / "out.onnx"
+    assert main([str(model), "-o", str(out), "--pipeline=none", "--target-opset=23", "--verify"]) == 0
+    result = onnx.load(out)
+    assert result.opset_import[0].version == 23
+    assert result.graph.output[0].type == onnx.load(model).graph.output[0].type
