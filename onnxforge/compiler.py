@@ -10,6 +10,7 @@ pass manager's ``spec`` replays the whole configuration.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,14 +20,15 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.arg_spec import parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, VerifyException
 
-from onnxforge.errors import ForgeError
-from onnxforge.onnxio.exporter import to_model_proto
+from onnxforge.errors import ForgeError, InvalidArgument
+from onnxforge.onnxio.exporter import export_model, to_model_proto
 from onnxforge.onnxio.importer import import_model
 from onnxforge.onnxio.loader import LoadedModel, from_proto, load
 from onnxforge.passes import get_pass
 from onnxforge.passmanager.base import ForgePass
 from onnxforge.passmanager.manager import PassManager, RunOptions, RunReport, Stage
-from onnxforge.transforms.pipelines import choose, resolve
+from onnxforge.targets import TARGET_KINDS
+from onnxforge.transforms.pipelines import PIPELINES, choose, choose_with_reasons, resolve
 
 if TYPE_CHECKING:
     from onnxforge.cost.hardware import Target
@@ -78,42 +80,148 @@ def parse_passes(spec: str, target: str | None = None) -> list[ForgePass]:
 
 
 def pass_manager(pipeline: str | None = "none", passes: str | None = None, module: ModuleOp | None = None,
-                 target: str | None = None, target_opset: int | None = None) -> PassManager:
+                 target: str | None = None, target_opset: int | None = None, skip: tuple[str, ...] = ()) -> PassManager:
     """The pass manager for a named pipeline, or for an explicit pass list (which wins).
 
     ``auto`` needs the module to choose; without one it is only checked for existence. ``target`` fills
-    the passes' ``target`` options; ``target_opset`` converts the model first, as its own stage.
+    the passes' ``target`` options; ``target_opset`` converts the model first, as its own stage. ``skip``
+    names passes to leave out of the pipeline (each must be one of its passes: a typo is an error, not
+    a no-op).
     """
     stages = [Stage(parse_passes(f"onnx-convert-opset{{opset={target_opset}}}"), False, "convert")] if target_opset else []
     if passes is not None:
+        if skip:
+            raise ForgeError("--skip removes passes from a pipeline; with --passes, leave them out of the list")
         return PassManager([*stages, Stage(parse_passes(passes, target), False, "passes")])
     name = pipeline or "none"
     resolve(name)
     if name == "auto":
         if module is None:
+            _check_skip(skip, {spec for known in PIPELINES.values() for spec in _pass_names(known)}, "any pipeline")
             return PassManager(stages)
-        name = choose(module)
-    stages += [Stage(parse_passes(spec, target), fixed, name) for spec, fixed in resolve(name).stages if spec.strip()]
+        name = choose(module)  # --skip was checked against every pipeline: auto may pick one without the pass
+    else:
+        _check_skip(skip, set(_pass_names(resolve(name))), f"the {name} pipeline")
+    for spec, fixed in resolve(name).stages:
+        kept = [item for item in _split_specs(spec) if item.name not in skip]
+        if kept:
+            stages.append(Stage(parse_passes(",".join(str(item) for item in kept), target), fixed, name))
     return PassManager(stages)
 
 
+def _split_specs(spec: str) -> list:  # type: ignore[type-arg]
+    return list(parse_pipeline(spec)) if spec.strip() else []
+
+
+def _pass_names(pipeline) -> list[str]:  # type: ignore[no-untyped-def]
+    return [item.name for spec, _ in pipeline.stages for item in _split_specs(spec)]
+
+
+def _check_skip(skip: tuple[str, ...], names: set[str], where: str) -> None:
+    for name in skip:
+        get_pass(name)  # an unknown pass is named as such
+        if name not in names:
+            raise ForgeError(f"--skip={name}: not a pass of {where} (its passes: {', '.join(sorted(names))})")
+
+
 def optimize(module: ModuleOp, pipeline: str | None = "none", passes: str | None = None,
-             options: RunOptions | None = None, target: str | None = None, target_opset: int | None = None) -> RunReport:
+             options: RunOptions | None = None, target: str | None = None, target_opset: int | None = None,
+             skip: tuple[str, ...] = ()) -> RunReport:
     """Run a named pipeline (or an explicit pass list) on the IR in place."""
-    return pass_manager(pipeline, passes, module, target, target_opset).run(module, options)
+    return pass_manager(pipeline, passes, module, target, target_opset, skip).run(module, options)
 
 
-def compile(model: ModelProto | str | os.PathLike[str], pipeline: str = "none", passes: str | None = None,
-            target: str = "standard", target_opset: int | None = None) -> ModelProto:
-    """Compile a model (a ModelProto or a path) with a named pipeline or a pass list; return the new ModelProto.
+def compile(model: ModelProto | str | os.PathLike[str], pipeline: str | None = None, passes: str | None = None,
+            target: str = "standard", target_opset: int | None = None, skip: tuple[str, ...] | list[str] = (),
+            report: bool = False) -> ModelProto | Compiled:
+    """Compile a model (a ModelProto or a path) as ``forgec`` does; return the new ModelProto.
 
+    ``pipeline`` defaults to ``auto`` (chosen from the graph's fingerprint), as in forgec; ``passes`` is an
+    explicit pass list instead (giving both is an error); ``skip`` leaves passes out of the pipeline;
     ``target`` (standard, ort, portable) says what fused ops lower to; ``target_opset`` first converts the
-    model to that default-domain opset. The input is never modified. Raises ``ForgeError`` with a
-    one-line message on bad input.
+    model to that default-domain opset. Every argument is checked first: a bad value is a ``ValueError``
+    naming it. With ``report=True`` the result is a ``Compiled``: the model with the run's summary (fusions
+    fired and declined with reasons, before/after statistics, pass timings), ``save`` through the streaming
+    writer and ``verify`` with onnxruntime. The input is never modified; bad input raises ``ForgeError``.
     """
-    module = to_ir(load_model(model))
-    optimize(module, pipeline, passes, target=target, target_opset=target_opset)
-    return to_model_proto(module)
+    _check_arguments(pipeline, passes, target, target_opset, skip)
+    start = time.perf_counter()
+    loaded = load_model(model)
+    module = to_ir(loaded)
+    name, why = pipeline or "auto", ()
+    if passes is None and name == "auto":
+        name, why = choose_with_reasons(module)
+    before = export_model(module) if report else None
+    run_report = optimize(module, name, passes, None, target, target_opset, tuple(skip))
+    if not report:
+        return to_model_proto(module)
+    from onnxforge import summary
+
+    after = export_model(module)
+    label = "model" if isinstance(model, ModelProto) else os.fspath(model)
+    found = summary.build(label, "(in memory)", "--passes" if passes is not None else name, why,
+                          summary.facts(before.proto, before.tensors, []), summary.facts(after.proto, after.tensors, []),
+                          run_report, target, time.perf_counter() - start)
+    return Compiled(after, found, run_report, model)
+
+
+def _check_arguments(pipeline: str | None, passes: str | None, target: str, target_opset: int | None,
+                     skip: tuple[str, ...] | list[str]) -> None:
+    """The API's arguments as forgec checks its flags: a ``ValueError`` naming the bad value, before any work."""
+    if pipeline is not None and pipeline not in PIPELINES:
+        raise InvalidArgument(f"pipeline={pipeline!r}: unknown (known: {', '.join(PIPELINES)})")
+    if pipeline is not None and passes is not None:
+        raise InvalidArgument("pipeline and passes are alternatives: give one")
+    if passes is not None and not isinstance(passes, str):
+        raise InvalidArgument(f"passes={passes!r}: give a pass list string, e.g. 'onnx-cse,onnx-eliminate-dead'")
+    if target not in TARGET_KINDS:
+        raise InvalidArgument(f"target={target!r}: unknown (known: {', '.join(TARGET_KINDS)})")
+    if target_opset is not None and (isinstance(target_opset, bool) or not isinstance(target_opset, int) or target_opset < 1):
+        raise InvalidArgument(f"target_opset={target_opset!r}: give a positive opset number, e.g. 23")
+    if isinstance(skip, str) or any(not isinstance(name, str) for name in skip):
+        raise InvalidArgument(f"skip={skip!r}: give a list of pass names")
+    try:
+        pass_manager(pipeline or "auto", passes, target=target, skip=tuple(skip))
+    except ForgeError as err:
+        raise InvalidArgument(str(err)) from None
+
+
+class Compiled:
+    """``compile(..., report=True)``: the compiled model and what the run did.
+
+    ``summary`` is the same record ``forgec --report=json`` writes (``summary.as_json()``); ``run`` is the
+    pass manager's report (per-pass timings in ``run.records``, pattern statistics and declined fusions in
+    ``run.state``). ``model`` builds a ModelProto (weights copied into it); ``save`` streams the weights from
+    their source instead, as forgec does.
+    """
+
+    def __init__(self, exported, summary, run: RunReport, source) -> None:  # type: ignore[no-untyped-def]
+        self.exported, self.summary, self.run, self._source = exported, summary, run, source
+
+    @property
+    def model(self) -> ModelProto:
+        model = ModelProto()
+        model.CopyFrom(self.exported.proto)
+        for init, tensor in zip(model.graph.initializer, self.exported.tensors, strict=True):
+            if tensor.raw is not None and tensor.strings is None and not init.raw_data:
+                init.raw_data = bytes(tensor.raw)
+                del init.external_data[:]
+                init.data_location = 0
+        return model
+
+    def save(self, path: str | os.PathLike[str], external_data: bool | None = None) -> list[Path]:
+        """Write the model atomically (and its ``.data`` file when it has external data); returns the files."""
+        from onnxforge.onnxio.writer import write_model
+
+        protected = [] if isinstance(self._source, ModelProto) else load(Path(self._source)).source_files
+        return write_model(self.exported, path, external_data=external_data, protected=protected)
+
+    def verify(self, seed: int = 0, dims: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
+        """Run the original and the compiled model in onnxruntime on the same random inputs (``VerifyReport``);
+        ``.meets(accuracy)`` / ``.summary()`` as ``forgec --verify`` uses them."""
+        from onnxforge.runtime import verify
+
+        return verify(self._source, self.model, seed=seed, dims=dims or {})
 
 
 def load_ir(model: ModelProto | str | os.PathLike[str], pipeline: str | None = None, passes: str | None = None) -> ModuleOp:

@@ -68,7 +68,7 @@ def _compile_checked(model: onnx.ModelProto) -> onnx.ModelProto:
     """compile() a checker-valid ModelProto; assert it is left unmodified and the result is checker-valid."""
     checker.check_model(model, full_check=True)
     before = model.SerializeToString()
-    out = onnxforge.compile(model)
+    out = onnxforge.compile(model, pipeline="none")
     assert model.SerializeToString() == before, "compile() modified its input ModelProto"
     assert isinstance(out, onnx.ModelProto)
     checker.check_model(out, full_check=True)
@@ -87,7 +87,7 @@ def test_compile_real_model_keeps_interface(fixture: str, source: str) -> None:
     before = original.SerializeToString()
     file_bytes, file_mtime = path.read_bytes(), path.stat().st_mtime_ns
 
-    out = onnxforge.compile(original if source == "proto" else path)
+    out = onnxforge.compile(original if source == "proto" else path, pipeline="none")
 
     assert original.SerializeToString() == before
     assert path.read_bytes() == file_bytes and path.stat().st_mtime_ns == file_mtime
@@ -295,7 +295,7 @@ def test_bad_model_proto_is_forge_error() -> None:
     before = model.SerializeToString()
 
     with pytest.raises(onnxforge.ForgeError) as info:
-        onnxforge.compile(model)
+        onnxforge.compile(model, pipeline="none")
 
     assert "ghost" in str(info.value) and "dangling" in str(info.value) and "\n" not in str(info.value)
     assert model.SerializeToString() == before

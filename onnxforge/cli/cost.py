@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cost", metavar="TARGET",
                        help="estimate the latency on TARGET (orin-agx-15w/30w/50w/maxn, host, or a target .json): "
                             "per kernel, module and op class; with a pipeline, before and after")
-    group.add_argument("--report", choices=REPORTS, help="cost report format: terminal table (default), Markdown, JSON")
+    group.add_argument("--report", choices=REPORTS, help="report format: terminal table (default), Markdown, JSON; the cost report with --cost, "
+                            "else the run summary (on stdout, or in --report-file)")
     group.add_argument("--plot", type=Path, metavar="FILE.svg|FILE.png", help="write the roofline plot")
     group.add_argument("--cost-execution", choices=list(EXECUTION_MODELS),
                        help="execution model (default: the target's): eager = PyTorch eager kernels, "
@@ -50,8 +51,8 @@ def wanted(args: argparse.Namespace) -> bool:
 
 def check(args: argparse.Namespace) -> None:
     """Reject cost options that cannot work, before any work is done."""
-    if args.cost is None and (args.report or args.plot or args.cost_depth is not None):
-        raise ForgeError("--report, --plot and --cost-depth need --cost=TARGET")
+    if args.cost is None and (args.plot or args.cost_depth is not None):
+        raise ForgeError("--plot and --cost-depth need --cost=TARGET")
     if args.cost is not None and args.emit == "ir" and args.output is None:
         raise ForgeError("--cost prints its report on stdout: give -o FILE for the IR of --emit=ir")
     if args.plot is not None and args.plot.suffix.lower() not in (".svg", ".png"):

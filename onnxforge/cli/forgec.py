@@ -1,6 +1,7 @@
 """``forgec``: compile an ONNX model through the onnxforge IR, optionally verified with onnxruntime.
 
-    forgec MODEL.onnx -o OUT.onnx [--pipeline=cleanup | --passes=a,b{opt=v}] [--verify]
+    forgec MODEL.onnx                       # auto pipeline; writes MODEL.forge.onnx beside it, never over a file
+    forgec MODEL.onnx OUT.onnx [--pipeline=cleanup | --passes=a,b{opt=v}] [--verify]   (or -o OUT.onnx)
     forgec MODEL.onnx --emit=ir [--print-weights] [-o OUT.mlir]
     forgec --list-passes
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -23,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from onnxforge.errors import ForgeError
+from onnxforge.targets import TARGET_KINDS
 
 EXIT_ERROR, EXIT_VERIFY, EXIT_INTERNAL = 1, 3, 70
 
@@ -39,11 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"forgec (onnxforge) {__version__}")
     parser.add_argument("model", nargs="?", help="input .onnx file (never modified), or .mlir textual IR")
+    parser.add_argument("output_file", nargs="?", metavar="output",
+                        help="output file, as -o (default for a model: MODEL.forge.onnx beside the input, or "
+                             "MODEL.forge.N.onnx when that exists: never over an existing file)")
     parser.add_argument("-o", "--output", help="output file (.onnx, or the IR text with --emit=ir; default stdout for IR)")
-    parser.add_argument("--pipeline", default="auto",
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (no summary, no 'wrote' line)")
+    parser.add_argument("--pipeline", default=None,
                         help=f"named pipeline: {', '.join(PIPELINES)} (default auto: chosen from the graph's fingerprint)")
     parser.add_argument("--passes", help="explicit pass list instead of a pipeline, e.g. onnx-eliminate-dead,onnx-cse")
-    parser.add_argument("--target", choices=["standard", "ort", "portable"], default=None,
+    parser.add_argument("--skip", default="", metavar="PASS,...", help="leave these passes out of the pipeline")
+    parser.add_argument("--target", choices=list(TARGET_KINDS), default=None,
                         help="what fused ops lower to: standard ONNX ops (default), onnxruntime contrib ops, or portable "
                              "decompositions; sets the target option of every pass that has one and was not given one")
     parser.add_argument("--target-opset", type=int, metavar="N",
@@ -79,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     external.add_argument("--external-data", dest="external", action="store_true", default=None,
                           help="write weights to OUT.onnx.data (default: when the input had external data or > 2 GiB)")
     external.add_argument("--no-external-data", dest="external", action="store_false")
+    parser.add_argument("--report-file", type=Path, metavar="FILE",
+                        help="write the run summary to FILE (as --report FORMAT, default json; "
+                             "'--report=json FILE' says the same)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     from onnxforge.cli import cost as cost_cli
 
@@ -142,7 +153,23 @@ def _options(args: argparse.Namespace, reference: Path | None, output: Path | No
         verify_each=verify_each,
         reproducer=args.reproducer or _reproducer_beside(output),
         reproducer_input=reread,
+        progress=None if args.quiet or not sys.stderr.isatty() else _Progress(),
     )
+
+
+class _Progress:
+    """A line per stage on a terminal, once the run has taken two seconds: a 7B model's minutes are not
+    silent, and a BERT's second stays one line."""
+
+    AFTER = 2.0
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        elapsed = time.perf_counter() - self.start
+        if elapsed >= self.AFTER:
+            print(f"forgec: {elapsed:5.1f} s  {stage}", file=sys.stderr, flush=True)
 
 
 def _reproducer_beside(output: Path | None) -> Path | None:
@@ -173,19 +200,27 @@ def run(args: argparse.Namespace) -> int:
     from onnxforge.onnxio.writer import destination, same_file, write_model
 
     source = Path(args.model)
+    if args.output_file is not None:
+        if args.output is not None:
+            raise ForgeError(f"two outputs: {args.output_file!r} and -o {args.output!r}; give one")
+        args.output = args.output_file
+    if args.passes is not None and args.pipeline is not None:
+        raise ForgeError("--pipeline and --passes are alternatives: give one")
+    args.pipeline = args.pipeline or "auto"
+    skip = tuple(name.strip() for name in args.skip.split(",") if name.strip())
+    from onnxforge.cli import cost as cost_cli
+
+    if args.output is None and args.emit == "onnx" and not cost_cli.wanted(args) and not args.split_input_file:
+        args.output = str(_default_output(source))
     output = Path(args.output) if args.output else None
-    pass_manager(args.pipeline, args.passes, target=args.target)  # reject a bad pipeline or pass option before any work
+    pass_manager(args.pipeline, args.passes, target=args.target, skip=skip)  # a bad pipeline, pass option or --skip: before any work
     if output is not None:
         if same_file(source, output):
             raise ForgeError(f"{output}: refusing to overwrite the input model")
         destination(output)  # a symbolic link, directory or block device is refused before any work
         if not output.parent.is_dir():
             raise ForgeError(f"{output}: directory {str(output.parent)!r} does not exist")
-    from onnxforge.cli import cost as cost_cli
-
     cost_cli.check(args)
-    if args.emit == "onnx" and output is None and not cost_cli.wanted(args):
-        raise ForgeError("no output file: give -o OUT.onnx (or --emit=ir to print the IR)")
 
     if args.split_input_file:
         return _run_split(args, source, output)
@@ -201,7 +236,14 @@ def run(args: argparse.Namespace) -> int:
         protected = loaded.source_files
         reread = lambda: to_ir(load(source))  # noqa: E731  (the input is never modified: no clone kept per run)
     cost_before = cost_cli.before(args, module, source)  # the model as given, when the pipeline changes it
-    manager = pass_manager(args.pipeline, args.passes, module, args.target, args.target_opset)
+    pipeline, why = args.pipeline, ()
+    if args.passes is None and pipeline == "auto":
+        from onnxforge.transforms.pipelines import choose_with_reasons
+
+        pipeline, why = choose_with_reasons(module)
+    summarize = args.emit == "onnx" and (not args.quiet or args.report_file is not None) and args.cost is None
+    before = _facts(module, protected) if summarize else None
+    manager = pass_manager(pipeline, args.passes, module, args.target, args.target_opset, skip)
     report = manager.run(module, _options(args, source if loaded is not None else None, output, reread))
     if args.explain_fusions:
         _explain(report)
@@ -219,8 +261,43 @@ def run(args: argparse.Namespace) -> int:
     check = _verifier(args, source, report) if args.verify else None
     written = write_model(exported, output, external_data=args.external, protected=protected, check=check)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
-    print(f"forgec: wrote {', '.join(map(str, written))} ({len(exported.proto.graph.node)} nodes, {elapsed:.2f} s)", file=sys.stderr)
+    if before is not None:
+        from onnxforge import summary
+
+        found = summary.build(str(source), str(output), args.passes and "--passes" or pipeline, why, before,
+                              summary.facts(exported.proto, exported.tensors, written), report, args.target, elapsed)
+        if args.report_file is not None:
+            from onnxforge.onnxio.writer import write_text
+
+            write_text(args.report_file, summary.RENDER[args.report or "json"](found))
+        elif args.report is not None:
+            sys.stdout.write(summary.RENDER[args.report](found))  # data on stdout, as --cost --report does
+        if not args.quiet and (args.report is None or args.report_file is not None):
+            sys.stderr.write(summary.text(found))
+    elif not args.quiet:
+        print(f"forgec: wrote {', '.join(map(str, written))} ({len(exported.proto.graph.node)} nodes, {elapsed:.2f} s)",
+              file=sys.stderr)
     return 0
+
+
+def _facts(module, files: list[Path]):  # type: ignore[no-untyped-def]
+    """The summary's facts of the model as given (its export: metadata only, the weights are not copied)."""
+    from onnxforge import summary
+    from onnxforge.onnxio.exporter import export_model
+
+    exported = export_model(module)
+    return summary.facts(exported.proto, exported.tensors, files)
+
+
+def _default_output(source: Path) -> Path:
+    """``MODEL.forge.onnx`` beside the input, or ``MODEL.forge.N.onnx``: the first name that neither a file
+    nor its external data file has, so the headline command never replaces anything."""
+    stem = source.name[: -len(source.suffix)] if source.suffix else source.name
+    for n in range(10_000):
+        candidate = source.with_name(f"{stem}.forge{'' if n == 0 else f'.{n}'}.onnx")
+        if not os.path.lexists(candidate) and not os.path.lexists(candidate.with_name(candidate.name + ".data")):
+            return candidate
+    raise ForgeError(f"{source.parent}: no free MODEL.forge.N.onnx name; give the output file")
 
 
 SPLIT_MARKER = "// -----"
@@ -316,7 +393,8 @@ def _verifier(args: argparse.Namespace, source: Path, report):  # type: ignore[n
         shown = ", ".join(f"{k}={v}" for k, v in result.dims.items())
         if not result.meets(accuracy):
             raise VerificationFailed(f"verification failed ({shown}): {result.summary()}; output not written")
-        print(f"forgec: verified with onnxruntime ({shown or 'static shapes'}): {result.summary()}", file=sys.stderr)
+        if not args.quiet:
+            print(f"forgec: verified with onnxruntime ({shown or 'static shapes'}): {result.summary()}", file=sys.stderr)
 
     return check
 
@@ -361,13 +439,59 @@ def _signals_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def _report_file_argument(argv: list[str]) -> list[str]:
+    """``--report=json FILE`` (or ``--report json FILE``) names the summary's file: FILE is taken as
+    ``--report-file`` when it is a .json/.md/.txt name, so it can never be mistaken for the output model."""
+    out, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        out.append(arg)
+        value_next = arg == "--report"
+        if (arg.startswith("--report=") or value_next) and i + 1 + value_next < len(argv):
+            candidate = argv[i + 1 + value_next]
+            if Path(candidate).suffix.lower() in (".json", ".md", ".txt") and not candidate.startswith("-"):
+                if value_next:
+                    out.append(argv[i + 1])
+                out += ["--report-file", candidate]
+                i += 2 + value_next
+                continue
+        i += 1
+    return out
+
+
+_ASCII = {"≥": ">=", "≤": "<=", "→": "->", "×": "x", "Δ": "d", "−": "-", "…": "...", "·": "*", "—": "-", "–": "-",
+          "±": "+/-", "‖": "||"}
+
+
+def _ascii_fallback(err: UnicodeEncodeError) -> tuple[str, int]:
+    """Codec error handler: what the terminal cannot show of our messages, in ASCII (``≥`` as ``>=``)."""
+    text = err.object[err.start:err.end]  # type: ignore[index]
+    return "".join(_ASCII.get(ch, "?") for ch in text), err.end
+
+
+def _plain_terminal_text() -> None:
+    """On a terminal whose encoding lacks ``×``, ``≥`` or ``→`` (latin-1, cp1252, ASCII), write them as ASCII
+    instead of garbling them or escaping them as ``\u2265``."""
+    import codecs
+
+    codecs.register_error("forgec-ascii", _ascii_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        try:
+            "×≥→Δ".encode(encoding or "utf-8")
+        except (UnicodeEncodeError, LookupError):
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(errors="forgec-ascii")  # type: ignore[union-attr]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _plain_terminal_text()
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
 
         return int(importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv))
-    args = _parser().parse_args(argv)
+    args = _parser().parse_intermixed_args(_report_file_argument(argv))  # positionals between options: forgec IN -q OUT
     try:
         with _signals_interrupt():
             return run(args)

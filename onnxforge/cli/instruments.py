@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from onnxforge.errors import ForgeError
+from onnxforge.targets import TARGET_KINDS
 
 EXIT_ERROR, EXIT_INTERNAL = 1, 70
 
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
             continue
         sub.add_argument("--pipeline", default="cleanup", help="named pipeline (default cleanup; auto: by fingerprint)")
         sub.add_argument("--passes", help="explicit pass list instead of a pipeline")
-        sub.add_argument("--target", choices=["standard", "ort", "portable"], default="standard")
+        sub.add_argument("--target", choices=list(TARGET_KINDS), default="standard")
         sub.add_argument("--target-opset", type=int, metavar="N", help="convert the model to opset N first")
         sub.add_argument("--seed", type=int, default=0, help="seed of the random inputs (first seed of a sweep)")
         sub.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE", help="bind a symbolic dim")

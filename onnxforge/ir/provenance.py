@@ -112,6 +112,14 @@ def record_replacement(new_ops: Iterable[Operation], replaced: Iterable[Operatio
             op.attributes[METADATA_ATTR] = metadata
 
 
+def fused_node_name(fused: Operation, main: Operation) -> str | None:
+    """``<module path>/<OpType>`` for the op that stands for a fusion (``/encoder/layer.0/attention/Attention``):
+    the name TensorRT layer names and graph-surgeon lookups read, from the module that held every node the
+    fusion replaced. None when the exporter recorded no module (the anchor's name is kept then)."""
+    path = module_path(fused)
+    return f"/{path}/{_op_type(main)}" if path else None
+
+
 def _op_type(op: Operation) -> str:
     signature = getattr(op, "SIGNATURE", None)
     if signature is not None:

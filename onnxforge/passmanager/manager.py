@@ -55,6 +55,8 @@ class RunOptions:
     """Rebuilds the pipeline's input for a reproducer (forgec re-reads its input file, which it never
     modifies); without it the run keeps a clone of the module from the start, in case a pass fails."""
     stream: TextIO = field(default_factory=lambda: sys.stderr)
+    progress: Callable[[str], None] | None = None
+    """Told the name of each stage as it starts (forgec's progress line on a terminal)."""
 
 
 @dataclass
@@ -63,8 +65,9 @@ class PassRecord:
     seconds: float = 0.0
     runs: int = 0
     changed: int = 0
-    ops_before: int = 0
-    ops_after: int = 0
+    op_counts: list[tuple[int, int]] = field(default_factory=list)
+    """(ops before, ops after) of every run, with ``--pass-statistics`` (a pass in a fixed-point stage runs
+    once per sweep; its first run usually does the work)."""
 
 
 @dataclass
@@ -109,7 +112,10 @@ class PassManager:
             run.dump(module, "input")
         iterations = 0
         with run_state(run.state):
-            for stage in self.stages:
+            for number, stage in enumerate(self.stages, 1):
+                if options.progress is not None:
+                    first = stage.passes[0].name if stage.passes else ""
+                    options.progress(f"stage {number}/{len(self.stages)} ({stage.name}: {first}{', …' if len(stage.passes) > 1 else ''})")
                 iterations = max(iterations, run.stage(stage, module))
         if self.passes and not (options.verify_ir_each or options.verify_each is not None):
             try:
@@ -182,7 +188,7 @@ class _Run:
         if pass_.name in options.print_ir_before:
             self.show(module, f"IR before {pass_.name}")
         before_text = print_ir(module) if options.print_ir_after_change else None
-        record.ops_before = count_ops(module) if options.pass_statistics else 0
+        ops_before = count_ops(module) if options.pass_statistics else 0
         rewrites, state.changed = state.rewrites, False
         self.ran.append(pass_)
         start = time.perf_counter()
@@ -200,7 +206,7 @@ class _Run:
             changed = changed and print_ir(module) != before_text
         record.changed += changed
         if options.pass_statistics:
-            record.ops_after = count_ops(module)
+            record.op_counts.append((ops_before, count_ops(module)))
         if options.print_ir_after_all or pass_.name in options.print_ir_after or (options.print_ir_after_change and changed):
             self.show(module, f"IR after {pass_.name}")
         if options.ir_dump_dir is not None:
@@ -269,7 +275,8 @@ def _print_timing(stream: TextIO, report: RunReport) -> None:
 def _print_statistics(stream: TextIO, report: RunReport) -> None:
     stream.write("===-- pass statistics --===\n")
     for record in report.records.values():
-        stream.write(f"  {record.name}: ops {record.ops_before} -> {record.ops_after}, changed in {record.changed}/{record.runs} run(s)\n")
+        runs = ", ".join(f"{before} -> {after}" for before, after in record.op_counts)
+        stream.write(f"  {record.name}: ops {runs}, changed in {record.changed}/{record.runs} run(s)\n")
         for key, count in sorted(report.state.statistics.items()):
             if key.startswith(record.name + "/"):
                 stream.write(f"    {count:6d}  {key.split('/', 1)[1]}\n")

@@ -80,9 +80,15 @@ def resolve(pipeline: str) -> Pipeline:
 
 def choose(module: ModuleOp) -> str:
     """The pipeline ``auto`` runs on this module: from its architecture fingerprint."""
+    return choose_with_reasons(module)[0]
+
+
+def choose_with_reasons(module: ModuleOp) -> tuple[str, tuple[str, ...]]:
+    """The pipeline ``auto`` runs on this module and the fingerprint's reasons for it (for the run summary)."""
     from onnxforge.analysis.fingerprint import choose_pipelines, fingerprint  # heavy: not needed by ``forgec --help``
 
-    picked = choose_pipelines(fingerprint(module))
+    found = fingerprint(module)
+    picked = choose_pipelines(found)
     if set(picked) == {"vision", "transformer"}:
-        return "hybrid"
-    return picked[0] if picked else "cleanup"
+        return "hybrid", found.reasons
+    return (picked[0] if picked else "cleanup"), found.reasons

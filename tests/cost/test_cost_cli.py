@@ -73,7 +73,7 @@ def test_emit_cost_and_writing_the_model_too(capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--report=json"], "need --cost"),
+    (["--plot=x.svg"], "need --cost"),
     (["--cost=jetson-tx1"], "unknown target"),
     (["--cost=host", "--plot=x.pdf"], ".svg or .png"),
     (["--cost=host", "--emit=ir"], "give -o"),

@@ -35,9 +35,9 @@ from onnxforge.errors import ForgeError
 from onnxforge.ir import provenance
 from onnxforge.ir.tensor import dense
 from onnxforge.ir.types import static_tensor_type
+from onnxforge.targets import TARGET_KINDS
 
 TargetKind = Literal["standard", "ort", "portable"]
-TARGET_KINDS: tuple[str, ...] = ("standard", "ort", "portable")
 CONTRIB_DOMAIN = "com.microsoft"
 
 
@@ -142,14 +142,16 @@ def insert_lowered(rewriter: PatternRewriter, fused: Operation, ops: list[Operat
     """Insert ``ops`` before ``fused``, give them its provenance, and replace its results by ``results``.
 
     ``main`` (default: the first op that is not a constant — the Conv of Conv + Relu, the first
-    reduction of a decomposed norm) keeps the fused op's node name; the others are named
-    ``<name>/<OpType>_<i>``; all of them record the exported nodes the fused op replaced.
+    reduction of a decomposed norm) is named ``<module path>/<OpType>`` (or keeps the fused op's node
+    name where no module was recorded); the others are named ``<name>/<OpType>_<i>``; all of them
+    record the exported nodes the fused op replaced.
     """
     for new in ops:
         rewriter.insert(new, InsertPoint.before(fused))
     if main is None:
         main = next((op for op in ops if not is_constant_op(op)), None)
-    provenance.record_replacement(ops, [fused], fused, main=main)
+    name = provenance.fused_node_name(fused, main) if main is not None else None
+    provenance.record_replacement(ops, [fused], fused, main=main, names={main: name} if name else None)
     rewriter.replace(fused, [], results)
 
 
