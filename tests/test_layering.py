@@ -2,10 +2,11 @@
 
 Layers, each importing only layers before it (and itself)::
 
-    errors → ir → dialects → onnxio → analysis → passmanager → transforms → cost → top
+    errors → targets → ir → dialects → onnxio → analysis → passmanager → transforms → cost → top
 
-where *top* is the user-facing part: ``compiler``, ``passes``, ``runtime``, ``universe``, ``cli``,
-``instruments``. Every ``import`` counts, including those inside functions (a lazy import is still a
+where *top* is the user-facing part: ``compiler``, ``passes``, ``runtime``, ``universe``, ``summary``,
+``cli``, ``instruments``; ``targets`` is the list of lowering targets, which ``forgec --help`` reads
+without loading anything else. Every ``import`` counts, including those inside functions (a lazy import is still a
 dependency, only a cheaper one), and ``from pkg import name`` counts as importing the submodule
 ``pkg.name`` when there is one. Importing a module also runs its packages' ``__init__`` files, so
 those count too. The edges are read from the source with ``ast``: nothing is imported.
@@ -22,8 +23,8 @@ import pytest
 from paths import ROOT
 
 PACKAGE = ROOT / "onnxforge"
-LAYERS = ["errors", "ir", "dialects", "onnxio", "analysis", "passmanager", "transforms", "cost", "top"]
-TOP = {"compiler", "passes", "runtime", "universe", "cli", "instruments"}
+LAYERS = ["errors", "targets", "ir", "dialects", "onnxio", "analysis", "passmanager", "transforms", "cost", "top"]
+TOP = {"compiler", "passes", "runtime", "universe", "summary", "cli", "instruments"}
 
 
 def _modules() -> dict[str, Path]:
