@@ -9,7 +9,8 @@ Two options, each a list of quoted strings in xDSL's pass syntax::
 everywhere: in every graph input that has it, in every value type derived
 from it (``batch*sequence`` becomes ``128``) and in the graph outputs'
 declared types. ``VALUE`` is an integer, or another name (renames the
-symbol; renaming two symbols to one name states that they are equal).
+symbol; renaming two symbols to one name states that they are equal; a new
+name is an identifier, so that a printed ``2*batch`` never reads as a name).
 ``input-shapes`` (``forgec --input-shape NAME=D0,D1,...``) gives one input's
 whole shape: an integer or a name per dim. A dim of that input that was a
 symbol binds the symbol, so the binding holds everywhere the symbol appears
@@ -46,6 +47,7 @@ sound, but the result accepts only empty tensors on that dim.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,6 +64,8 @@ from onnxforge.ir.values import set_type
 from onnxforge.passmanager import Accuracy, ForgePass, RunState
 
 PASS = "onnx-fix-shapes"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A dim name the options may introduce: an identifier, so that no printed dim expression reads it as one."""
 Size = int | str
 """A requested dim: a size, or a symbol name."""
 
@@ -79,8 +83,8 @@ def _size(text: str, where: str) -> Size:
         if value < 0:
             raise ForgeError(f"{where}: dim {value} is negative (sizes are >= 0; a name such as 'batch' keeps a dim dynamic)")
         return value
-    if item in ("?", "*") or "=" in item or '"' in item:
-        raise ForgeError(f"{where}: {item!r} is neither a size nor a dim name")
+    if not _NAME.fullmatch(item):
+        raise ForgeError(f"{where}: {item!r} is neither a size nor a dim name (a name is letters, digits and _)")
     return item
 
 

@@ -167,6 +167,7 @@ def test_spec_from_flags_round_trips_through_the_pass_parser() -> None:
     (["input_ids=1,,2"], [], "empty dim"),
     (["input_ids=1,-1"], [], "dim -1 is negative"),
     (["input_ids=1,?"], [], "'?' is neither a size nor a dim name"),
+    (["input_ids=1,2*n"], [], "'2*n' is neither a size nor a dim name"),
     ([], ["batch"], "--fix-dim expects SYMBOL=VALUE"),
     ([], ["batch="], "--fix-dim expects SYMBOL=VALUE"),
     ([], ["batch=-2"], "dim -2 is negative"),
