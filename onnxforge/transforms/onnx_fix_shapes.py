@@ -3,7 +3,7 @@
 Two options, each a list of quoted strings in xDSL's pass syntax::
 
     onnx-fix-shapes{input-shapes="input_ids=1,128","attention_mask=1,128"}
-    onnx-fix-shapes{dims="batch=1","sequence=128"}
+    onnx-fix-shapes{dims="batch=1","sequence=128"}      (or dims="batch=1,sequence=128")
 
 ``dims`` (``forgec --fix-dim SYMBOL=VALUE``) replaces a symbolic dim name
 everywhere: in every graph input that has it, in every value type derived
@@ -97,12 +97,16 @@ def parse_input_shape(text: str, label: str = f"{PASS}: input-shapes") -> tuple[
     return name, tuple(_size(d, where) for d in shape.split(",")) if shape.strip() else ()
 
 
-def parse_fix_dim(text: str, label: str = f"{PASS}: dims") -> tuple[str, Size]:
-    """``"batch=1"`` → ``("batch", 1)``; the value may be a name (a rename)."""
-    name, eq, value = text.rpartition("=")
-    if not eq or not name.strip() or not value.strip():
-        raise ForgeError(f"{label} expects SYMBOL=VALUE (e.g. batch=1), got {text!r}")
-    return name.strip(), _size(value, f"{label} {text!r}")
+def parse_fix_dims(text: str, label: str = f"{PASS}: dims") -> list[tuple[str, Size]]:
+    """``"batch=1"`` → ``[("batch", 1)]``; the value may be a name (a rename). Several pairs may be
+    joined by commas, as ``cost-annotate``'s ``dims`` are: ``"batch=1,sequence=128"``."""
+    pairs = []
+    for item in text.split(","):
+        name, eq, value = item.rpartition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise ForgeError(f"{label} expects SYMBOL=VALUE (e.g. batch=1), got {text!r}")
+        pairs.append((name.strip(), _size(value, f"{label} {text!r}")))
+    return pairs
 
 
 def _quoted(text: str) -> str:
@@ -117,7 +121,7 @@ def spec_from_flags(input_shapes: Iterable[str], fix_dims: Iterable[str]) -> str
     for text in shapes:
         parse_input_shape(text, "--input-shape")
     for text in fixes:
-        parse_fix_dim(text, "--fix-dim")
+        parse_fix_dims(text, "--fix-dim")
     options = []
     if shapes:
         options.append("input-shapes=" + ",".join(_quoted(t) for t in shapes))
@@ -351,11 +355,12 @@ class FixShapesPass(ForgePass):
     input_shapes: tuple[str, ...] = ()
     """Whole input shapes, ``"NAME=D0,D1,..."`` each (a dim is a size or a name)."""
     dims: tuple[str, ...] = ()
-    """Symbolic dims to replace everywhere, ``"SYMBOL=VALUE"`` each (a size or a new name)."""
+    """Symbolic dims to replace everywhere, ``"SYMBOL=VALUE"`` each (a size or a new name; pairs may also
+    be joined by commas in one string)."""
 
     def run(self, module: ModuleOp, state: RunState) -> None:
         shapes = [parse_input_shape(t) for t in self.input_shapes]
-        fixes = [parse_fix_dim(t) for t in self.dims]
+        fixes = [pair for text in self.dims for pair in parse_fix_dims(text)]
         if not shapes and not fixes:
             return
         zeros = [f"input {name!r}" for name, shape in shapes if 0 in shape] + [s for s, v in fixes if v == 0]

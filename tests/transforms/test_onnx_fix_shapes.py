@@ -171,6 +171,7 @@ def test_spec_from_flags_round_trips_through_the_pass_parser() -> None:
     ([], ["batch"], "--fix-dim expects SYMBOL=VALUE"),
     ([], ["batch="], "--fix-dim expects SYMBOL=VALUE"),
     ([], ["batch=-2"], "dim -2 is negative"),
+    ([], ["batch=1,sequence"], "--fix-dim expects SYMBOL=VALUE"),
 ])
 def test_bad_flag_syntax_is_one_line(shapes: list[str], dims: list[str], expected: str) -> None:
     with pytest.raises(ForgeError) as caught:
@@ -196,6 +197,12 @@ def test_bad_flag_syntax_is_one_line(shapes: list[str], dims: list[str], expecte
 ])
 def test_model_errors_are_one_line(name: str, shapes: list[str], dims: list[str], expected: str) -> None:
     assert expected in fix_error(name, spec_from_flags(shapes, dims))
+
+
+def test_dims_may_be_joined_by_commas_as_cost_annotate_takes_them() -> None:
+    joined = compiled("bert_dynamo", 'onnx-fix-shapes{dims="batch=1,sequence=16"}')
+    assert joined == compiled("bert_dynamo", FIX)
+    assert spec_from_flags([], ["batch=1,sequence=16"]) == 'onnx-fix-shapes{dims="batch=1,sequence=16"}'
 
 
 def test_pass_options_are_checked_like_the_flags() -> None:
