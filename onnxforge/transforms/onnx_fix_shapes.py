@@ -42,7 +42,10 @@ different values or names. Size 0 is allowed, with a warning: an empty batch
 is legal ONNX and the dim algebra holds symbols ``>= 0``, so folding stays
 sound, but the result accepts only empty tensors on that dim.
 
-``spec_from_flags`` turns the CLI's repeated flags into this pass's spec.
+``spec_from_flags`` turns the CLI's repeated flags into this pass's spec; the
+driver runs it once, as its own stage before the pipeline (not in a
+fixed-point stage: see the second-run error above). ``runtime.verify`` feeds
+the original and the result inputs of the fixed sizes (``runtime.fixed_by``).
 """
 
 from __future__ import annotations
