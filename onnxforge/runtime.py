@@ -17,7 +17,10 @@ dim name is bound to one value across all inputs; an integer input that feeds
 a Gather as indices gets ids in the range of the table it indexes (token ids);
 inputs named like masks are all ones; floats are standard normal. Inputs that
 would take more than ``INPUT_BUDGET`` bytes are refused before anything is
-allocated (a declared ``[100000, 100000]`` input is no test case).
+allocated (a declared ``[100000, 100000]`` input is no test case). A result
+whose inputs are static where the original's are symbolic or unknown
+(``onnx-fix-shapes``) fixes those sizes: ``verify`` binds them for both models
+(``fixed_by``), and a caller's binding that contradicts them is an error.
 
 ``verify`` also binds each symbolic dim the caller left free to 0 and to 1 in
 turn (the others keep their random sizes): passes reason about symbolic sizes,
@@ -140,8 +143,11 @@ def _gather_ranges(model: ModelProto) -> dict[str, int]:
     return ranges
 
 
-def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = None) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Random feeds for the model's real inputs (initializer-backed inputs are left to their defaults)."""
+def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = None,
+                pinned: dict[str, dict[int, int]] | None = None) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Random feeds for the model's real inputs (initializer-backed inputs are left to their defaults).
+
+    ``dims`` binds symbolic dims by name; ``pinned`` gives sizes to unnamed dims (input → {axis: size})."""
     rng = np.random.default_rng(seed)
     bound = dict(dims or {})
     initializers = {t.name for t in model.graph.initializer}
@@ -154,13 +160,14 @@ def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = 
         if info.type.WhichOneof("value") != "tensor_type":
             raise ForgeError(f"cannot make a random value for input {info.name!r} (not a tensor)")
         shape = []
-        for dim in tensor.shape.dim:
+        sizes = (pinned or {}).get(info.name, {})
+        for axis, dim in enumerate(tensor.shape.dim):
             if dim.HasField("dim_value"):
                 shape.append(dim.dim_value)
             elif dim.HasField("dim_param"):
                 shape.append(bound.setdefault(dim.dim_param, int(rng.integers(2, 6))))
             else:
-                shape.append(DEFAULT_DIM)
+                shape.append(sizes.get(axis, DEFAULT_DIM))
         planned.append((info.name, shape, np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type)), tensor.elem_type))
     total = sum(math.prod(shape) * dtype.itemsize for _, shape, dtype, _ in planned)
     if total > INPUT_BUDGET:
@@ -242,15 +249,20 @@ def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: d
     ``edges``, also with each free symbolic dim bound to 0 and to 1 (``EDGE_SIZES``) in turn."""
     proto = original if isinstance(original, ModelProto) else _load_inputs_only(original)
     reference, tried = session(original), session(candidate)
-    feeds, bound = make_inputs(proto, seed, dims)
+    fixed, pinned = fixed_by(reference, tried)
+    clash = next((name for name, size in fixed.items() if (dims or {}).get(name, size) != size), None)
+    if clash is not None:
+        raise ForgeError(f"the result fixes {clash}={fixed[clash]}, the binding asked for is {clash}={(dims or {})[clash]}")
+    given = {**fixed, **(dims or {})}
+    feeds, bound = make_inputs(proto, seed, given, pinned)
     report = compare(run_session(reference, feeds), run_session(tried, feeds))
     report.dims = dict(bound)
     if not edges:
         return report
-    for name in [n for n in bound if n not in (dims or {})]:
+    for name in [n for n in bound if n not in given]:
         for size in EDGE_SIZES:
             label = f"{name}={size}"
-            edge_feeds, _ = make_inputs(proto, seed, {**bound, name: size})
+            edge_feeds, _ = make_inputs(proto, seed, {**bound, name: size}, pinned)
             try:
                 expected = run_session(reference, edge_feeds)
             except ForgeError as err:
@@ -266,6 +278,29 @@ def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: d
             report.problems += [f"with {label}: {p}" for p in edge.problems]
             report.outputs += [replace(o, name=f"{o.name} ({label})") for o in edge.outputs if not o.identical]
     return report
+
+
+def fixed_by(original: ort.InferenceSession, candidate: ort.InferenceSession) -> tuple[dict[str, int], dict[str, dict[int, int]]]:
+    """The sizes the candidate's inputs fix where the original's are open (``onnx-fix-shapes``): symbolic
+    dims of the original that the candidate declares static (name → size), and unnamed dims it declares
+    static (input → {axis: size}). Verification feeds both models inputs of those sizes, and does not
+    try other sizes for those dims: the candidate is only defined there."""
+    declared = {i.name: i.shape for i in candidate.get_inputs()}
+    fixed: dict[str, int] = {}
+    pinned: dict[str, dict[int, int]] = {}
+    for info in original.get_inputs():
+        shape = declared.get(info.name)
+        if shape is None or len(shape) != len(info.shape):
+            continue
+        for axis, (old, new) in enumerate(zip(info.shape, shape)):
+            if not isinstance(new, int) or isinstance(old, int):
+                continue
+            if isinstance(old, str):
+                if fixed.setdefault(old, new) != new:
+                    raise ForgeError(f"the result fixes dim {old!r} to both {fixed[old]} and {new} (input {info.name!r})")
+            else:
+                pinned.setdefault(info.name, {})[axis] = new
+    return fixed, pinned
 
 
 class Reference:
