@@ -28,6 +28,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
         "onnx-cse",
         "onnx-eliminate-dead",
         "onnx-convert-opset",
+        "onnx-convert-precision",
         "nn-fuse-layer-norm",
         "nn-fuse-rms-norm",
         "nn-fuse-gelu",
