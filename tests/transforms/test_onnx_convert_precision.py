@@ -111,6 +111,23 @@ def test_llama_mask_and_rotary_stay_fp32() -> None:
     assert len(trig) == 2 and all(elem[n.input[0]] == F32 for n in trig)
 
 
+@pytest.mark.parametrize("name", ["bert_ts", "whisper_encoder_ts", "llama_ts"])
+def test_decomposed_variance_chain_stays_fp32(name: str) -> None:
+    """The TorchScript exports keep LayerNorm/RMSNorm as ReduceMean → Sub → Pow → ReduceMean → Add(ε) → Sqrt → Div
+    (or Reciprocal → Mul): Sub, Add, Sqrt, Div are ordinary element-wise ops, float32 because they read float32."""
+    model = convert(piped(name))
+    elem = types(model)
+    producer = {out: node for node in model.graph.node for out in node.output}
+    sqrts = [n for n in model.graph.node if n.op_type == "Sqrt"]
+    assert sqrts
+    for sqrt in sqrts:
+        variance = producer[sqrt.input[0]]  # var + ε
+        assert variance.op_type == "Add" and elem[variance.output[0]] == F32
+        assert elem[sqrt.output[0]] == F32
+        users = [n for n in model.graph.node if sqrt.output[0] in n.input]
+        assert users and all(elem[n.output[0]] == F32 for n in users)  # Div or Reciprocal
+
+
 def test_keep_io_false_makes_the_interface_half() -> None:
     original = onnx.load(FIXTURES / "vit_dynamo.onnx")
     model = convert(piped("vit_dynamo"), "onnx-convert-precision{keep-io=false}")
@@ -209,3 +226,29 @@ def test_weights_saturate_in_fp16() -> None:
     w2 = next(t for t in to_model_proto(module).graph.initializer if t.name.startswith("w2"))
     assert w2.data_type == F16 and numpy_helper.to_array(w2).max() == np.float16(65504)
     assert ml_dtypes.bfloat16(1e6) != np.inf  # bf16 keeps float32's range: no saturation needed
+
+
+def test_subgraph_reads_float32_of_a_converted_value() -> None:
+    """An If branch using an outer value that became half reads a float32 copy: subgraphs are not converted."""
+    rng = np.random.default_rng(1)
+    w = numpy_helper.from_array(rng.standard_normal((8, 8)).astype(np.float32), "w")
+    out = helper.make_tensor_value_info("r", F32, [2, 8])
+    then = helper.make_graph([helper.make_node("Relu", ["h"], ["r"])], "then", [], [out])
+    orelse = helper.make_graph([helper.make_node("Neg", ["h"], ["r"])], "else", [], [out])
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("If", ["c"], ["y"], then_branch=then, else_branch=orelse)]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", F32, [2, 8]), helper.make_tensor_value_info("c", TensorProto.BOOL, [])],
+        [helper.make_tensor_value_info("y", F32, [2, 8])], [w], value_info=[helper.make_tensor_value_info("h", F32, [2, 8])],
+    )
+    original = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    original.ir_version = 10
+    module = to_ir(load_model(original))
+    optimize(module, passes="onnx-convert-precision")
+    model = to_model_proto(module)
+    onnx.checker.check_model(model)
+    elem = types(model)
+    assert elem[next(n for n in model.graph.node if n.op_type == "MatMul").output[0]] == F16
+    for cond in (True, False):
+        feeds = {"x": rng.standard_normal((2, 8)).astype(np.float32), "c": np.array(cond)}
+        report = compare(run(original, feeds), run(model, feeds))
+        assert report.meets(Accuracy.REDUCED_PRECISION) and not report.identical, report.summary()
