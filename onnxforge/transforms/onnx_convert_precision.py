@@ -2,8 +2,8 @@
 
 Every float32 op of the main graph is put in one of four kinds, by its op type:
 
-* **compute** (MatMul, Gemm, Conv, Einsum, Attention, onnxruntime's contrib
-  Attention/MultiHeadAttention/FusedConv…): runs in half precision with its
+* **compute** (MatMul, Gemm, Conv, Einsum, Attention, RotaryEmbedding,
+  onnxruntime's contrib Attention/MultiHeadAttention/FusedConv…): runs in half precision with its
   weights stored in half — the bytes and the FLOPs the conversion is for —
   float32 operands cast down; except where it computes the argument of a Sin or
   Cos (the rotary ``inv_freq @ positions`` product, below).
@@ -108,7 +108,7 @@ WEIGHT_ONLY_MIN = 1024
 
 _CONTRIB = "com.microsoft."
 COMPUTE = frozenset({  # the compute op types (every other kind follows its operands)
-    "MatMul", "Gemm", "Conv", "ConvTranspose", "Einsum", "Attention",
+    "MatMul", "Gemm", "Conv", "ConvTranspose", "Einsum", "Attention", "RotaryEmbedding",
     *(_CONTRIB + t for t in ("Attention", "MultiHeadAttention", "FusedMatMul", "FusedConv", "RotaryEmbedding")),
 })
 """Half precision, float32 operands cast down (unless they compute a Sin/Cos argument)."""

@@ -252,3 +252,16 @@ def test_subgraph_reads_float32_of_a_converted_value() -> None:
         feeds = {"x": rng.standard_normal((2, 8)).astype(np.float32), "c": np.array(cond)}
         report = compare(run(original, feeds), run(model, feeds))
         assert report.meets(Accuracy.REDUCED_PRECISION) and not report.identical, report.summary()
+
+
+def test_opset_23_fused_ops() -> None:
+    """At opset 23 Llama has standard RMSNormalization (float32) and RotaryEmbedding (half, cos/sin cast down)."""
+    original = FIXTURES / "llama_ts.onnx"
+    module = to_ir(load_model(original))
+    optimize(module, "auto", target_opset=23)
+    model = convert(to_model_proto(module))
+    elem = types(model)
+    ops = {n.op_type: elem[n.output[0]] for n in model.graph.node}
+    assert (ops["RMSNormalization"], ops["RotaryEmbedding"]) == (F32, F16)
+    report = verify(original, model, dims=DIMS)
+    assert report.meets(Accuracy.REDUCED_PRECISION), report.summary()
