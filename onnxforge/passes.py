@@ -29,6 +29,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
         "onnx-eliminate-dead",
         "onnx-convert-opset",
         "onnx-fix-shapes",
+        "onnx-convert-precision",
         "nn-fuse-layer-norm",
         "nn-fuse-rms-norm",
         "nn-fuse-gelu",

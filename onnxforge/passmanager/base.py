@@ -46,16 +46,24 @@ class Accuracy(enum.IntEnum):
     """Class 1: float rounding differences only (reassociation, fused kernels)."""
     EMPIRICAL = 2
     """Class 2: structural changes verified empirically across a corpus."""
+    REDUCED_PRECISION = 3
+    """Class 3: float16 weights and compute (``onnx-convert-precision{precision=fp16}``). Measured
+    (2026-12-07, onnxruntime 1.31 CPU, random inputs): max |Δ| ≤ 1.1e-3 × the output's scale on BERT-base,
+    GPT-2 and the tiny fixtures; the class allows 5e-3 + 5e-3 × scale (5–10× that)."""
+    REDUCED_PRECISION_BF16 = 4
+    """Class 4: bfloat16 (7 significand bits to float16's 10: 8× the rounding). Measured with weights only in
+    bfloat16 (onnxruntime's CPU provider has no bfloat16 arithmetic): ≤ 6.6e-3 × scale on BERT-base and GPT-2;
+    the class allows 4e-2 + 4e-2 × scale, room for bfloat16 compute on a runtime that has it."""
 
     @property
     def tolerance(self) -> float:
         """Max absolute output difference ``--verify-each`` accepts (0: bit-identical)."""
-        return {0: 0.0, 1: 1e-4, 2: 1e-3}[int(self)]
+        return {0: 0.0, 1: 1e-4, 2: 1e-3, 3: 5e-3, 4: 4e-2}[int(self)]
 
     @property
     def rtol(self) -> float:
         """Relative allowance on top of ``tolerance``, times the output's largest |value|."""
-        return {0: 0.0, 1: 1e-5, 2: 1e-4}[int(self)]
+        return {0: 0.0, 1: 1e-5, 2: 1e-4, 3: 5e-3, 4: 4e-2}[int(self)]
 
 
 _T = TypeVar("_T")
