@@ -100,6 +100,13 @@ def test_opset_above_the_parser_is_refused() -> None:
     assert "\n" not in str(raised.value)
 
 
+def test_standard_attention_is_caught_by_the_check() -> None:
+    """The check sees what --target=tensorrt avoids: --target=standard at opset 23 writes the 3-D Attention."""
+    compiled = onnxforge.compile(FIXTURES / "bert_ts.onnx", pipeline="auto", target="standard", target_opset=23)
+    found = unsupported_ops(compiled)
+    assert len(found) == 2 and all(line.endswith("Q, K, V and attn_mask must be 4-D") for line in found), found
+
+
 @pytest.mark.parametrize(("fixture", "passes", "pass_name", "reason"), [
     ("bert_ts", "onnx-infer-shapes,nn-fuse-attention,nn-lower", "nn-fuse-attention", "tensorrt keeps attention decomposed"),
     ("llama_ts", "onnx-infer-shapes,nn-fuse-rms-norm,nn-lower", "nn-fuse-rms-norm", "tensorrt keeps RMSNorm decomposed"),
@@ -140,6 +147,9 @@ def test_unsupported_ops_names_each_problem() -> None:
         helper.make_node("If", ["c"], ["d"], then_branch=then, else_branch=then),
         helper.make_node("Swish", ["x"], ["e"]),
         helper.make_node("Helper", ["x"], ["y"], domain="local"),
+        helper.make_node("ReduceMean", ["x", "computed_axes"], ["f"], name="mean"),
+        helper.make_node("Constant", [], ["axes"], value_ints=[-1]),
+        helper.make_node("ReduceSum", ["x", "axes"], ["g"]),
     ]
     function = helper.make_function("local", "Helper", ["x"], ["y"], [helper.make_node("Relu", ["x"], ["y"])],
                                     [helper.make_opsetid("", 17)])
@@ -149,5 +159,6 @@ def test_unsupported_ops_names_each_problem() -> None:
     assert any(line.startswith("LayerNormalization 'ln': only the first output") for line in found)
     assert any(line.startswith("Unique:") for line in found)  # inside the If's branches
     assert any(line.startswith("Swish:") for line in found)
+    assert any(line.startswith("ReduceMean 'mean': axes must be an initializer") for line in found)
     assert not any("Helper" in line or "Relu" in line for line in found)  # a model-local function parses
-    assert len(found) == 6  # the opset, FusedConv, LayerNormalization, Unique twice (both branches), Swish
+    assert len(found) == 7  # the opset, FusedConv, LayerNormalization, Unique twice (both branches), Swish, ReduceMean

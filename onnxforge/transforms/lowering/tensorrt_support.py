@@ -85,6 +85,14 @@ SINGLE_OUTPUT: dict[str, str] = {
 }
 """Restrictions of the matrix on optional outputs: such a node parses only with its first output used."""
 
+CONSTANT_INPUTS: dict[str, tuple[int, str]] = {
+    **{op: (1, "axes") for op in ("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
+                                  "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare")},
+    "CumSum": (1, "axis"),
+}
+"""Inputs the matrix requires to be an initializer ("a build-time constant"): op → (input index, name). A
+``Constant`` node's output counts too (the parser imports it as weights)."""
+
 
 def writes(op_type: str) -> str | None:
     """Why ``--target=tensorrt`` does not write ``op_type`` for a fused op, or None when it does."""
@@ -114,8 +122,10 @@ def unsupported_ops(model: onnx.ModelProto) -> list[str]:
 
     Checked: the default-domain opset; every node's domain and op type, in the graph, in subgraphs
     (If/Loop/Scan bodies) and in model-local functions (a call to one is fine; its body is checked);
-    ``Constant`` payloads the parser cannot read; optional outputs the matrix excludes. Not checked:
-    element types and the shape restrictions that need shapes (e.g. Attention's 4-D inputs).
+    ``Constant`` payloads the parser cannot read; optional outputs the matrix excludes; inputs that must
+    be initializers (``CONSTANT_INPUTS``); Attention's inputs (4-D where the model records their rank, no
+    KV cache). Not checked: element types, and the restrictions that need values (e.g. Squeeze axes
+    "resolvable to a constant", TopK's K below 3840).
     """
     found: list[str] = []
     opset = next((o.version for o in model.opset_import if o.domain in DEFAULT_DOMAINS), None)
@@ -125,6 +135,11 @@ def unsupported_ops(model: onnx.ModelProto) -> list[str]:
         found.append(problem)
     functions = {(f.domain, f.name) for f in model.functions}
     graphs = [model.graph, *model.functions]
+    constants = {t.name for t in model.graph.initializer}
+    constants |= {out for g in graphs for n in _nodes(g.node) if n.op_type == "Constant" for out in n.output}
+    ranks = {v.name: len(v.type.tensor_type.shape.dim)
+             for v in (*model.graph.input, *model.graph.value_info, *model.graph.output)
+             if v.type.HasField("tensor_type") and v.type.tensor_type.HasField("shape")}
     for node in (n for g in graphs for n in _nodes(g.node)):
         where = f"{node.op_type} {node.name!r}" if node.name else node.op_type
         if node.domain not in DEFAULT_DOMAINS:
@@ -138,6 +153,15 @@ def unsupported_ops(model: onnx.ModelProto) -> list[str]:
             found.append(f"{where}: sparse and string constants are unsupported")
         elif node.op_type in SINGLE_OUTPUT and any(node.output[1:]):
             found.append(f"{where}: {SINGLE_OUTPUT[node.op_type]}")
+        elif node.op_type in CONSTANT_INPUTS:
+            index, name = CONSTANT_INPUTS[node.op_type]
+            if len(node.input) > index and node.input[index] and node.input[index] not in constants:
+                found.append(f"{where}: {name} must be an initializer")
+        if node.op_type == "Attention":
+            if any(node.input[4:]):
+                found.append(f"{where}: past_key, past_value and nonpad_kv_seqlen are unsupported")
+            if any(name and ranks.get(name, 4) != 4 for name in node.input[:4]):
+                found.append(f"{where}: Q, K, V and attn_mask must be 4-D")
     return found
 
 
