@@ -95,9 +95,24 @@ def test_target_opset_17_brings_layer_normalization(fixture: str) -> None:
 
 
 def test_opset_above_the_parser_is_refused() -> None:
-    with pytest.raises(ForgeError, match=r"opset 25; TensorRT 10\.15's ONNX parser reads opsets 9 to 24") as raised:
+    """--target-opset=25 converts the model; the first pass with target=tensorrt refuses it, in one line."""
+    with pytest.raises(ForgeError, match=r"the model's opset 25 is outside the opsets 9 to 24 that TensorRT 10\.15's") as raised:
         onnxforge.compile(FIXTURES / "resnet_ts.onnx", pipeline="auto", target="tensorrt", target_opset=25)
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("opset", "requested", "message"), [
+    (25, False, "x: the model's opset 25 is outside the opsets 9 to 24 that TensorRT 10.15's ONNX parser reads "
+                "(export it at opset 24 or below; --target-opset only raises an opset)"),
+    (8, False, "x: the model's opset 8 is outside the opsets 9 to 24 that TensorRT 10.15's ONNX parser reads "
+               "(convert it: --target-opset=9)"),
+    (25, True, "x: opset 25 is outside the opsets 9 to 24 that TensorRT 10.15's ONNX parser reads"),
+])
+def test_require_opset(opset: int, requested: bool, message: str) -> None:
+    tensorrt_support.require_opset(tensorrt_support.MAX_OPSET, "x")
+    with pytest.raises(ForgeError) as raised:
+        tensorrt_support.require_opset(opset, "x", requested)
+    assert str(raised.value) == message
 
 
 def test_standard_attention_is_caught_by_the_check() -> None:
@@ -154,7 +169,7 @@ def test_unsupported_ops_names_each_problem() -> None:
     function = helper.make_function("local", "Helper", ["x"], ["y"], [helper.make_node("Relu", ["x"], ["y"])],
                                     [helper.make_opsetid("", 17)])
     found = unsupported_ops(_model(nodes, opset=25, functions=[function]))
-    assert found[0].startswith("the model is at opset 25")
+    assert found[0].startswith("the model's opset 25 is outside")
     assert any(line.startswith("com.microsoft::FusedConv 'fc'") for line in found)
     assert any(line.startswith("LayerNormalization 'ln': only the first output") for line in found)
     assert any(line.startswith("Unique:") for line in found)  # inside the If's branches

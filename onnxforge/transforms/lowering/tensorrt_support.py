@@ -102,19 +102,23 @@ def writes(op_type: str) -> str | None:
 
 
 def opset_problem(opset: int) -> str | None:
-    """Why a model at default-domain ``opset`` does not parse, or None when the opset is in range."""
+    """Why default-domain ``opset`` does not parse, or None when the parser reads it."""
     if MIN_OPSET <= opset <= MAX_OPSET:
         return None
+    return f"opset {opset} is outside the opsets {MIN_OPSET} to {MAX_OPSET} that TensorRT {TENSORRT_VERSION}'s ONNX parser reads"
+
+
+def require_opset(opset: int, where: str = "--target=tensorrt", requested: bool = False) -> None:
+    """Raise a one-line ``ForgeError`` unless the parser reads default-domain ``opset``: the model's (with what to
+    do about it), or one the user ``requested`` (``--target-opset``)."""
+    problem = opset_problem(opset)
+    if problem is None:
+        return
+    if requested:
+        raise ForgeError(f"{where}: {problem}")
     remedy = (f"export it at opset {MAX_OPSET} or below; --target-opset only raises an opset" if opset > MAX_OPSET
               else f"convert it: --target-opset={MIN_OPSET}")
-    return f"the model is at opset {opset}; TensorRT {TENSORRT_VERSION}'s ONNX parser reads opsets {MIN_OPSET} to {MAX_OPSET} ({remedy})"
-
-
-def require_opset(opset: int, where: str = "--target=tensorrt") -> None:
-    """Raise a one-line ``ForgeError`` unless the parser reads default-domain ``opset``."""
-    problem = opset_problem(opset)
-    if problem is not None:
-        raise ForgeError(f"{where}: {problem}")
+    raise ForgeError(f"{where}: the model's {problem} ({remedy})")
 
 
 def unsupported_ops(model: onnx.ModelProto) -> list[str]:
@@ -132,7 +136,7 @@ def unsupported_ops(model: onnx.ModelProto) -> list[str]:
     if opset is None:
         found.append("the model imports no default-domain opset")
     elif (problem := opset_problem(opset)) is not None:
-        found.append(problem)
+        found.append(f"the model's {problem}")
     functions = {(f.domain, f.name) for f in model.functions}
     graphs = [model.graph, *model.functions]
     constants = {t.name for t in model.graph.initializer}
