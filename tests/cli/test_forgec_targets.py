@@ -87,13 +87,6 @@ def test_bad_target_option_is_a_clean_error(tmp_path: Path, capsys: pytest.Captu
     assert not (tmp_path / "o.onnx").exists()
 
 
-def _forgec_targets() -> list[str]:
-    from onnxforge.cli.forgec import _parser
-
-    return next(a.choices for a in _parser()._actions if "--target" in a.option_strings)  # type: ignore[return-value]
-
-
-@pytest.mark.skipif("tensorrt" not in _forgec_targets(), reason="forgec --target does not offer tensorrt yet")
 def test_tensorrt_target_explains_what_it_leaves_to_the_builder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """At opset 23 --target=tensorrt writes LayerNormalization and Gelu, and says why attention stays decomposed."""
     from onnxforge.transforms.lowering.tensorrt_support import unsupported_ops
