@@ -4,4 +4,4 @@ A module of its own, with no imports, so that ``forgec --help`` can list them wi
 loading xDSL; ``transforms.lowering.base`` checks pass options against the same tuple.
 """
 
-TARGET_KINDS: tuple[str, ...] = ("standard", "ort", "portable")
+TARGET_KINDS: tuple[str, ...] = ("standard", "ort", "portable", "tensorrt")

@@ -2,7 +2,8 @@
 
 Each op is one mathematical function with its formula in the docstring, the
 ONNX subgraphs that fusions replace with it, and how ``nn-lower`` writes it
-back (standard ONNX, onnxruntime contrib ops, or a portable decomposition).
+back (standard ONNX, onnxruntime contrib ops, a portable decomposition, or
+what TensorRT's ONNX parser reads).
 Operand conventions follow the onnx dialect: an absent optional operand is an
 ``onnx.novalue`` value, so every op has a fixed arity and prints generically.
 Every op is ``Pure`` and verifies what its formula needs (operand ranks and

@@ -168,7 +168,7 @@ class FusionPattern(ContextPattern):
 
 @dataclass(frozen=True)
 class TargetedPass(PatternPass):
-    """A pattern pass that writes for a lowering target: ``{target=standard|ort|portable opset=N}``.
+    """A pattern pass that writes for a lowering target: ``{target=standard|ort|portable|tensorrt opset=N}``.
 
     ``opset`` 0 means the model's own default-domain opset; another value must be the model's (convert
     first with ``onnx-convert-opset``): the option states the assumption, so a pipeline replays it.

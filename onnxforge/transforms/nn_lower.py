@@ -1,7 +1,7 @@
-"""``nn-lower{target=standard|ort|portable}``: write every ``nn`` op back as ONNX for the target.
+"""``nn-lower{target=standard|ort|portable|tensorrt}``: write every ``nn`` op back as ONNX for the target.
 
-The target chooses standard ops at the model's opset, onnxruntime contrib ops
-or portable decompositions; each op family's lowering lives in
+The target chooses standard ops at the model's opset, onnxruntime contrib ops,
+portable decompositions or the ops TensorRT's ONNX parser reads; each op family's lowering lives in
 ``onnxforge.transforms.lowering``. Fusions only fire for ops their target can
 express, so an op that cannot be lowered here means the IR was fused for
 another target: that is an error naming the op and the reason, not a silent
@@ -43,7 +43,7 @@ class LowerOp(ContextPattern):
 @dataclass(frozen=True)
 class LowerNNPass(TargetedPass):
     name = "nn-lower"
-    summary = "nn ops → standard ONNX, onnxruntime contrib ops or portable decompositions (option target)"
+    summary = "nn ops → standard ONNX, onnxruntime contrib ops, portable decompositions or TensorRT's ops (option target)"
     accuracy = Accuracy.FLOAT_BOUNDED
     """Class 1: writing a fused op as the target's op is exact for the fused function, but a portable
     decomposition of an op that was in the input (e.g. LayerNormalization) reorders its arithmetic."""

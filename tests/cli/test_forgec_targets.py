@@ -83,5 +83,22 @@ def test_target_flag_only_fills_in_pass_options(tmp_path: Path, capsys: pytest.C
 
 def test_bad_target_option_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, FIXTURES / "bert_ts.onnx", "-o", tmp_path / "o.onnx", "--passes=nn-lower{target=tpu}")
-    assert code == 1 and err.strip() == "forgec: error: nn-lower: unknown target 'tpu' (known: standard, ort, portable)"
+    assert code == 1 and err.strip() == "forgec: error: nn-lower: unknown target 'tpu' (known: standard, ort, portable, tensorrt)"
     assert not (tmp_path / "o.onnx").exists()
+
+
+def test_tensorrt_target_explains_what_it_leaves_to_the_builder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """At opset 23 --target=tensorrt writes LayerNormalization and Gelu, and says why attention stays decomposed."""
+    from onnxforge.transforms.lowering.tensorrt_support import unsupported_ops
+
+    out = tmp_path / "o.onnx"
+    code, _, err = _run(capsys, FIXTURES / "bert_ts.onnx", "-o", out, "--target=tensorrt", "--target-opset", "23",
+                        "--verify", "--explain-fusions")
+    assert code == 0, err
+    assert any(line.startswith("  nn-fuse-attention") and "tensorrt keeps attention decomposed" in line
+               for line in err.splitlines()), err
+    model = onnx.load(out)
+    assert {n.op_type for n in model.graph.node} >= {"LayerNormalization", "Gelu"}
+    assert "Attention" not in {n.op_type for n in model.graph.node} and unsupported_ops(model) == []
+    code, _, err = _run(capsys, FIXTURES / "resnet_ts.onnx", "-o", tmp_path / "r.onnx", "--target=tensorrt", "--target-opset", "25")
+    assert code == 1 and "opsets 9 to 24" in err and not (tmp_path / "r.onnx").exists()

@@ -33,7 +33,7 @@ BN = helper.make_node("BatchNormalization", ["y", "gamma", "beta", "mean", "var"
 
 
 @pytest.mark.parametrize(("name", "count"), [("resnet_ts", 8), ("mobilenet_v2_ts", 52)])
-@pytest.mark.parametrize("kind", ["standard", "ort", "portable"])
+@pytest.mark.parametrize("kind", ["standard", "ort", "portable", "tensorrt"])
 def test_torchscript_fixtures(name: str, count: int, kind: str) -> None:
     original = onnx.load_from_string(trained(name))
     compiled, state = compile_state(original, PASSES, kind)

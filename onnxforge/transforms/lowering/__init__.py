@@ -2,8 +2,10 @@
 
 A target is the op set the output may use: ``standard`` (the default domain at
 the output opset), ``ort`` (standard plus onnxruntime's ``com.microsoft``
-contrib ops) or ``portable`` (standard ops only, with fused ops such as
-LayerNormalization decomposed for converters that lack them). Each ``nn`` op
+contrib ops), ``portable`` (standard ops only, with fused ops such as
+LayerNormalization decomposed for converters that lack them) or ``tensorrt``
+(what TensorRT's ONNX parser reads, leaving decomposed what its builder fuses:
+``tensorrt_support``). Each ``nn`` op
 has one ``Lowering`` (one module per op family in this package) that says
 whether a target can express a given op (``check`` fails with the reason when
 not) and rewrites it. Fusion passes ask before they fire, so a fusion

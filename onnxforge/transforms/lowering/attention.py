@@ -20,6 +20,8 @@
   express a general additive mask exactly (a left-padded query row masked entirely is uniform in
   the graph and empty there).
 * portable: unsupported — the decomposition is what the fusion started from.
+* tensorrt: unsupported — TensorRT's builder fuses the decomposed attention itself, and its parser's
+  Attention (10.14 on) takes only 4-D inputs (``tensorrt_support.LEFT_TO_BUILDER``).
 
 onnxruntime's ``Attention`` kernel rejects a batch or query length of 0 (``batch_size > 0``,
 ``q_sequence_length > 0``), where the decomposition returns an empty result. So the standard form is
@@ -53,6 +55,7 @@ from onnxforge.ir.tensor import np_dtype
 from onnxforge.ir.types import NONE, Dim, tensor_type
 from onnxforge.passmanager import fail
 from onnxforge.passmanager.build import Build
+from onnxforge.transforms.lowering import tensorrt_support
 from onnxforge.transforms.lowering.base import (
     Lowering,
     LoweringTarget,
@@ -127,6 +130,8 @@ class AttentionLowering(Lowering):
     def check(self, op: AttentionOp, target: LoweringTarget) -> None:
         if target.kind == "portable":
             fail("portable keeps attention decomposed (the fusion's input is the decomposition)")
+        if target.kind == "tensorrt":
+            fail(f"tensorrt keeps attention decomposed: {tensorrt_support.LEFT_TO_BUILDER['Attention']}")
         shapes = _Shapes(op)
         shapes.check(op)
         _check_mask(op, shapes)

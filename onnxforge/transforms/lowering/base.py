@@ -2,9 +2,10 @@
 
 A target is the op set the output may use: ``standard`` (the default domain at
 the model's opset), ``ort`` (standard plus onnxruntime's ``com.microsoft``
-contrib ops) or ``portable`` (standard ops only, with fused ops such as
-LayerNormalization decomposed for converters that lack them). It is an option of
-the passes that fuse and lower (``nn-lower{target=ort}``), never ambient state.
+contrib ops), ``portable`` (standard ops only, with fused ops such as
+LayerNormalization decomposed for converters that lack them) or ``tensorrt``
+(the ops and opsets TensorRT's ONNX parser reads: ``tensorrt_support``). It is an
+option of the passes that fuse and lower (``nn-lower{target=ort}``), never ambient state.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from onnxforge.ir import provenance
 from onnxforge.ir.tensor import dense
 from onnxforge.ir.types import static_tensor_type
 from onnxforge.targets import TARGET_KINDS
+from onnxforge.transforms.lowering import tensorrt_support
 
-TargetKind = Literal["standard", "ort", "portable"]
+TargetKind = Literal["standard", "ort", "portable", "tensorrt"]
 CONTRIB_DOMAIN = "com.microsoft"
 
 
@@ -51,6 +53,11 @@ class LoweringTarget:
     def allows_contrib(self) -> bool:
         return self.kind == "ort"
 
+    def writes_standard_fused_ops(self) -> bool:
+        """Fused ops become the default-domain op of the same name where the opset has one (LayerNormalization,
+        Gelu, …): ``standard``, and ``tensorrt`` for the ops its parser reads (``tensorrt_support.writes``)."""
+        return self.kind in ("standard", "tensorrt")
+
     def describe(self) -> str:
         return f"--target={self.kind} at opset {self.opset}"
 
@@ -62,6 +69,8 @@ def lowering_target(kind: str, opset: int, model_opset: int, pass_name: str) -> 
     if opset and opset != model_opset:
         raise ForgeError(f"{pass_name}{{opset={opset}}}: the model is at opset {model_opset}; convert it first "
                          f"(onnx-convert-opset{{opset={opset}}}, forgec --target-opset={opset})")
+    if kind == "tensorrt":
+        tensorrt_support.require_opset(model_opset, f"{pass_name}{{target=tensorrt}}")
     return LoweringTarget(kind, model_opset)  # type: ignore[arg-type]
 
 

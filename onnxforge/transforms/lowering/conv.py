@@ -14,6 +14,10 @@ because onnxruntime's session-time NCHWc layout transformer and Pad fusion only
 rewrite plain ``Conv``; given Conv + activation it fuses them itself into its
 NCHWc kernels. The fold (BatchNorm) and the explicit activation are what this
 op contributes; the runtime picks the kernel.
+
+``tensorrt`` gets the same ops: its parser reads Conv and every activation here
+(``tensorrt_support``; no ``FusedConv``, which is a contrib op), and its builder
+fuses Conv + activation itself.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 from onnxforge.dialects.nn import FLOAT32_MAX, ConvOp
 from onnxforge.ir.tensor import np_dtype
 from onnxforge.passmanager import fail
+from onnxforge.transforms.lowering import tensorrt_support
 from onnxforge.transforms.lowering.base import (
     Lowering,
     LoweringTarget,
@@ -49,6 +54,10 @@ ACTIVATION_OPSET: dict[str, int] = {
     "Swish": 6,
 }
 """The activations ``nn.conv`` may carry → the first opset with their current standard form."""
+
+WRITTEN: dict[str, tuple[str, ...]] = {"": (), "Swish": ("Sigmoid", "Mul")}
+"""The ops an activation is written as, where they are not the activation's own op."""
+
 
 def activation_params(op: ConvOp) -> list[float]:
     """The activation's parameters as Python floats (``[]`` when there are none)."""
@@ -118,6 +127,10 @@ class ConvLowering(Lowering):
             fail(f"unknown activation {activation!r}")
         if target.opset < ACTIVATION_OPSET[activation]:
             fail(f"{activation} needs opset {ACTIVATION_OPSET[activation]} (target opset {target.opset})")
+        if target.kind == "tensorrt":
+            for op_type in ("Conv", *WRITTEN.get(activation, (activation,))):
+                if (reason := tensorrt_support.writes(op_type)) is not None:
+                    fail(reason)
 
     def lower(self, op: ConvOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
         conv_attrs: dict[str, Attribute] = dict(op.conv_attrs.data)

@@ -4,6 +4,8 @@
 - ``ort``: ``com.microsoft::Gelu(x)`` (erf), ``BiasGelu(x, bias)`` (erf with bias) or
   ``FastGelu(x[, bias])`` (tanh; onnxruntime evaluates ``0.5·x·(1 + tanh(0.7978845608·x +
   0.035677408·x³))``, the same polynomial). The bias must be 1-D over the last dim.
+- ``tensorrt``: as ``standard`` (``Gelu`` is in TensorRT's parser matrix); below opset 20 the pattern
+  stays decomposed and TensorRT's builder fuses it.
 - ``portable``: the expression itself, in the association TorchScript exports use
   (``(x·(1 + erf(x/√2)))·0.5`` — Erf needs opset ≥ 9 — and ``(x·0.5)·(1 + tanh(√(2/π)·(x +
   0.044715·x³)))``), so a GELU that fusion raised from such a subgraph comes back bit-identical.
@@ -20,6 +22,7 @@ from onnxforge.dialects.nn import CUBIC, SQRT_2, SQRT_2_OVER_PI, GeluOp
 from onnxforge.dialects.onnx.queries import dims_of, elem_of, is_absent
 from onnxforge.ir.tensor import np_dtype
 from onnxforge.passmanager import fail
+from onnxforge.transforms.lowering import tensorrt_support
 from onnxforge.transforms.lowering.base import (
     Lowering,
     LoweringTarget,
@@ -49,8 +52,10 @@ class GeluLowering(Lowering):
             fail(f"unknown approximate {approximate!r}")
         if elem not in STANDARD_ELEMS:
             fail("the input is not a float tensor of a known type")
-        if target.kind == "standard" and target.opset < GELU_OPSET:
+        if target.writes_standard_fused_ops() and target.opset < GELU_OPSET:
             fail(f"Gelu needs opset ≥ {GELU_OPSET} ({target.describe()})")
+        if target.kind == "tensorrt" and (reason := tensorrt_support.writes("Gelu")) is not None:
+            fail(reason)
         if target.kind == "portable" and approximate == "none" and target.opset < ERF_OPSET:
             fail(f"Erf needs opset ≥ {ERF_OPSET} ({target.describe()})")
         if target.kind == "ort":
@@ -75,7 +80,7 @@ class GeluLowering(Lowering):
         if not is_absent(op.bias):
             ops.append(onnx_op("Add", target, [x, op.bias], [out]))
             x = ops[-1].results[0]
-        if target.kind == "standard":
+        if target.writes_standard_fused_ops():
             ops.append(onnx_op("Gelu", target, [x], [out], approximate=approximate))
         else:
             ops.extend(_decomposition(x, approximate, out, target))

@@ -7,6 +7,9 @@
   transformers optimizer writes it into opset-11/14 models); checked with onnxruntime 1.31 on
   opset-11/14 models, with graph optimizations on and off. Such a model is onnxruntime-specific,
   as every ``--target=ort`` output is.
+- ``tensorrt``: as ``standard`` (TensorRT's parser reads LayerNormalization, and NVIDIA recommends it
+  over the decomposition for fp16 accuracy: ``tensorrt_support``); below opset 17 the pattern stays
+  decomposed and TensorRT's builder matches it.
 - ``portable``: ONNX's own function body of LayerNormalization, in the ops of the model's opset
   (ReduceMean with an ``axes`` attribute below opset 18, an ``axes`` input from 18)::
 
@@ -33,6 +36,7 @@ from onnxforge.dialects.onnx.queries import constant_of, dims_of, elem_of, is_ab
 from onnxforge.ir.tensor import np_dtype
 from onnxforge.ir.types import ANY, NONE, tensor_type
 from onnxforge.passmanager import fail
+from onnxforge.transforms.lowering import tensorrt_support
 from onnxforge.transforms.lowering.base import (
     Lowering,
     LoweringTarget,
@@ -64,8 +68,10 @@ class LayerNormLowering(Lowering):
     op = LayerNormOp
 
     def check(self, op: LayerNormOp, target: LoweringTarget) -> None:
-        if target.kind == "standard" and target.opset < LAYER_NORMALIZATION_OPSET:
+        if target.writes_standard_fused_ops() and target.opset < LAYER_NORMALIZATION_OPSET:
             fail(f"LayerNormalization needs opset ≥ {LAYER_NORMALIZATION_OPSET} ({target.describe()})")
+        if target.kind == "tensorrt" and (reason := tensorrt_support.writes("LayerNormalization")) is not None:
+            fail(reason)
         if target.kind == "portable" and (_normalised_axes(op) is None or elem_of(op.input) is None):
             fail("the decomposition needs the input's element type and, for a positive axis, its rank")
 

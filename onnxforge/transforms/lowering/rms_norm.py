@@ -8,7 +8,8 @@ function/op"), so under ``ort`` below opset 23 it is written as a default-domain
 the onnx checker cannot know); from opset 23 on, ``ort`` gets the standard op too, which onnxruntime
 1.31 runs and the checker accepts.
 ``portable`` has no fused form to offer: the fusion's input already is the decomposition, so the
-fusion does not fire there.
+fusion does not fire there; nor under ``tensorrt``, whose builder fuses the decomposition itself
+(``tensorrt_support.LEFT_TO_BUILDER``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from onnxforge.dialects.nn import RMSNormOp
 from onnxforge.passmanager import fail
+from onnxforge.transforms.lowering import tensorrt_support
 from onnxforge.transforms.lowering.base import Lowering, LoweringTarget, contrib_op, insert_lowered, onnx_op
 
 RMS_NORMALIZATION_OPSET = 23
@@ -36,6 +38,8 @@ class RMSNormLowering(Lowering):
     def check(self, op: RMSNormOp, target: LoweringTarget) -> None:
         if target.kind == "portable":
             fail("portable keeps RMSNorm decomposed (there is no standard op below opset 23)")
+        if target.kind == "tensorrt":
+            fail(f"tensorrt keeps RMSNorm decomposed: {tensorrt_support.LEFT_TO_BUILDER['RMSNormalization']}")
         if target.kind == "standard" and target.opset < RMS_NORMALIZATION_OPSET:
             fail(f"RMSNormalization needs opset ≥ {RMS_NORMALIZATION_OPSET} ({target.describe()})")
 

@@ -11,6 +11,8 @@ or 1 (shared by every sequence, as HF computes them from ``arange(S)``).
   (``B' = 1``, static) is exactly that with the cache reshaped to ``[S, rotary_dim/2]`` and
   ``position_ids = [0]``; a per-batch cache has no such form and is unsupported.
 * portable: unsupported (the fusion's input already is the decomposition).
+* tensorrt: unsupported (``tensorrt_support.LEFT_TO_BUILDER``: the decomposition is what TensorRT
+  before 10.15 parses, and its builder runs it).
 
 Both ops take the 4-D ``[B, H, S, D]`` and the 3-D ``[B, S, H·D]`` (with ``num_heads``) layouts;
 ``rotary_embedding_dim`` is written only for a partial rotation (0 means the whole head).
@@ -27,6 +29,7 @@ from onnxforge.dialects.nn import RotaryEmbeddingOp
 from onnxforge.dialects.onnx.queries import dims_of, elem_of, is_absent
 from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import fail
+from onnxforge.transforms.lowering import tensorrt_support
 from onnxforge.transforms.lowering.base import (
     Lowering,
     LoweringTarget,
@@ -65,6 +68,8 @@ class RotaryEmbeddingLowering(Lowering):
     def check(self, op: RotaryEmbeddingOp, target: LoweringTarget) -> None:
         if target.kind == "portable":
             fail("portable keeps the rotary embedding decomposed (there is no standard op below opset 23)")
+        if target.kind == "tensorrt":
+            fail(f"tensorrt keeps the rotary embedding decomposed: {tensorrt_support.LEFT_TO_BUILDER['RotaryEmbedding']}")
         dims = dims_of(op.input)
         if dims is None or len(dims) not in (3, 4):
             fail("the input is neither [B, H, S, D] nor [B, S, H·D]")

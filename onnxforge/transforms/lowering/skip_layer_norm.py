@@ -7,7 +7,7 @@ last two dims, skip either of the input's shape or, for a 3-D input, ``[S, H]`` 
 gamma, beta and bias 1-D of the hidden size; ``epsilon ≥ 0``. Its CPU kernel computes the
 variance as E[x²] − E[x]² in the input type, as its LayerNormalization kernel does.
 
-``standard`` and ``portable`` have no single op for it, so the fusion does not fire there (an
+``standard``, ``portable`` and ``tensorrt`` have no single op for it, so the fusion does not fire there (an
 Add before a ``LayerNormalization`` is what they already have).
 """
 

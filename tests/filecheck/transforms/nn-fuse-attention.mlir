@@ -4,6 +4,8 @@
 // Lowering: Attention (opset 23) under --target=standard, com.microsoft ops under --target=ort.
 // RUN: xdsl-opt %s -p nn-fuse-attention,nn-lower --split-input-file | filecheck %s --check-prefix=STD
 // RUN: xdsl-opt %s -p 'nn-fuse-attention{target=ort},nn-lower{target=ort}' --split-input-file | filecheck %s --check-prefix=ORT
+// --target=tensorrt keeps every attention decomposed, at opset 23 too (TensorRT's builder fuses it).
+// RUN: xdsl-opt %s -p 'nn-fuse-attention{target=tensorrt}' --split-input-file | filecheck %s --check-prefix=TRT
 // Batch and sequence are static (2, 5): with symbolic sizes that may be 0, --target=standard declines
 // (onnxruntime's Attention rejects an empty batch or query; lowering/attention.py, test_nn_fuse_attention.py).
 
@@ -41,6 +43,11 @@
 // STD: %[[M:.*]] = "onnx.Where"(%[[MIN]], %{{.*}}, %mask)
 // STD: %[[Y:.*]], %{{.*}}, %{{.*}}, %{{.*}} = "onnx.Attention_v23"(%q, %k, %v, %[[M]], %{{.*}}, %{{.*}}) <{q_num_heads = 2 : i64, kv_num_heads = 2 : i64, scale = 5.000000e-01 : f32, is_causal = 0 : i64}>
 // STD: "onnx.return"(%[[Y]])
+// TRT-LABEL: name = "bert"
+// TRT-NOT: "nn.attention"
+// TRT: %[[P:.*]] = "onnx.Softmax"(%sm)
+// TRT: "onnx.MatMul"(%[[P]], %v4)
+// TRT-NOT: "nn.attention"
 // ORT-LABEL: name = "bert"
 // ORT: %[[Y:.*]] = "onnx.custom"(%q, %k, %v, %{{.*}}, %{{.*}}, %mask) <{domain = "com.microsoft", op_type = "MultiHeadAttention", attrs = {num_heads = 2 : i64, scale = 5.000000e-01 : f32, unidirectional = 0 : i64}
 // ORT: "onnx.return"(%[[Y]])

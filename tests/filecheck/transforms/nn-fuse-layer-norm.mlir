@@ -4,6 +4,8 @@
 // Lowering: LayerNormalization under ort (at any opset), ONNX's function body under portable (in the model's opset form).
 // RUN: xdsl-opt %s -p 'nn-fuse-layer-norm{target=ort},nn-lower{target=ort}' --split-input-file | filecheck %s --check-prefix=ORT
 // RUN: xdsl-opt %s -p 'nn-fuse-layer-norm{target=portable},nn-lower{target=portable}' --split-input-file | filecheck %s --check-prefix=PORT
+// tensorrt: LayerNormalization from opset 17 (its parser reads it), below that the pattern stays for TensorRT's builder.
+// RUN: xdsl-opt %s -p 'nn-fuse-layer-norm{target=tensorrt},nn-lower{target=tensorrt}' --split-input-file | filecheck %s --check-prefix=TRT
 
 // The TorchScript form (opset < 18): ReduceMean axes attribute, Pow(d, 2), Div, then Mul(γ) and Add(β, ·).
 "builtin.module"() ({
@@ -37,6 +39,11 @@
 // CHECK: "onnx.return"(%[[Y]])
 // ORT-LABEL: name = "ln_ts"
 // ORT: "onnx.LayerNormalization"(%x, %gamma, %beta) <{axis = -1 : i64, epsilon = 1.000000e-05 : f32}> {{.*}} -> (!onnx.tensor<[batch, sequence, 4], f32>, !onnx.none, !onnx.none)
+// TRT-LABEL: name = "ln_ts"
+// TRT-NOT: "onnx.LayerNormalization"
+// TRT: %mean = "onnx.ReduceMean_v1"(%x)
+// TRT: %n = "onnx.Div"(%d, %std)
+// TRT-NOT: "onnx.LayerNormalization"
 // PORT-LABEL: name = "ln_ts"
 // PORT: %[[MEAN:.*]] = "onnx.ReduceMean_v1"(%x) <{axes = array<i64: -1>}>
 // PORT: %[[D:.*]] = "onnx.Sub"(%x, %[[MEAN]])
@@ -112,6 +119,10 @@
 // CHECK: "onnx.return"(%[[Y]])
 // ORT-LABEL: name = "ln_folded"
 // ORT: "onnx.LayerNormalization"(%x, %{{.*}}, %{{.*}}) <{axis = -2 : i64, epsilon = 1.000000e-05 : f32}>
+// TRT-LABEL: name = "ln_folded"
+// TRT: "onnx.LayerNormalization"(%x, %{{.*}}, %{{.*}}) <{axis = -2 : i64, epsilon = 1.000000e-05 : f32}>
+// TRT-NOT: "onnx.ReduceMean"
+// TRT: "onnx.return"
 // PORT-LABEL: name = "ln_folded"
 // PORT: %[[AXES:.*]] = "onnx.Constant"() <{value = #onnx.dense<i64 [2] = [-2, -1]>}>
 // PORT: %[[MEAN:.*]] = "onnx.ReduceMean"(%x, %[[AXES]])

@@ -5,6 +5,8 @@
 // from opset 23 (under ort too).
 // RUN: xdsl-opt %s -p 'nn-fuse-rms-norm{target=ort},nn-lower{target=ort}' --split-input-file | filecheck %s --check-prefix=ORT
 // RUN: xdsl-opt %s -p nn-fuse-rms-norm,nn-lower --split-input-file | filecheck %s --check-prefix=STD
+// --target=tensorrt keeps RMSNorm decomposed, at opset 23 too (TensorRT's builder fuses it).
+// RUN: xdsl-opt %s -p 'nn-fuse-rms-norm{target=tensorrt},nn-lower{target=tensorrt}' --split-input-file | filecheck %s --check-prefix=TRT
 
 // The dynamo form: Pow(x, 2), ReduceMean with an axes input, Reciprocal, Mul(γ, ·) with γ first.
 "builtin.module"() ({
@@ -101,6 +103,11 @@
 // ORT-LABEL: name = "rms_two_axes"
 // ORT-NOT: SimplifiedLayerNormalization
 // ORT: "onnx.RMSNormalization"(%{{.*}}, %{{.*}}) <{axis = -2 : i64, epsilon = 1.000000e-06 : f32, stash_type = 1 : i64}>
+// TRT-LABEL: name = "rms_two_axes"
+// TRT-NOT: RMSNormalization
+// TRT: %[[MS:.*]] = "onnx.ReduceMean"(%sq, %axes)
+// TRT: %[[Y:.*]] = "onnx.Div"(%x, %rms)
+// TRT: "onnx.return"(%[[Y]])
 // STD-LABEL: name = "rms_two_axes"
 // STD: %[[Y:.*]] = "onnx.RMSNormalization"(%{{.*}}, %{{.*}}) <{axis = -2 : i64, epsilon = 1.000000e-06 : f32, stash_type = 1 : i64}>
 // STD: "onnx.return"(%[[Y]])

@@ -1,6 +1,7 @@
 // RUN: xdsl-opt %s -p 'nn-lower{target=standard}' --split-input-file --print-debuginfo | filecheck %s --check-prefix=STD
 // RUN: xdsl-opt %s -p 'nn-lower{target=ort}' --split-input-file --print-debuginfo | filecheck %s --check-prefix=ORT
 // RUN: xdsl-opt %s -p 'nn-lower{target=portable}' --split-input-file --print-debuginfo | filecheck %s --check-prefix=PORT
+// RUN: xdsl-opt %s -p 'nn-lower{target=tensorrt}' --split-input-file --print-debuginfo | filecheck %s --check-prefix=TRT
 // Idempotence: nothing of nn is left for a second run.
 // RUN: xdsl-opt %s -p 'nn-lower{target=portable},nn-lower{target=portable}' --split-input-file --print-debuginfo | filecheck %s --check-prefix=PORT
 
@@ -8,8 +9,8 @@
 // op a lowering writes keeps that list; the first op that is not a constant keeps the fused op's node
 // name, the others are named <name>/<OpType>_<i>.
 
-// LayerNorm and exact GELU at opset 20: standard ops for standard, onnxruntime's contrib Gelu for ort
-// (the model then imports com.microsoft), a decomposition for portable.
+// LayerNorm and exact GELU at opset 20: standard ops for standard and tensorrt (its parser reads both),
+// onnxruntime's contrib Gelu for ort (the model then imports com.microsoft), a decomposition for portable.
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 8 : i64, opset_import = {"" = 20 : i64}}> ({
     "onnx.graph"() <{name = "norm_gelu", input_names = ["x"], output_names = ["y"], output_types = [!onnx.tensor<[batch, 4], f32>]}> ({
@@ -31,6 +32,11 @@
 // ORT: %n, %{{.*}}, %{{.*}} = "onnx.LayerNormalization"(%x, %gamma, %beta)
 // ORT: %y = "onnx.custom"(%n) <{domain = "com.microsoft", op_type = "Gelu", attrs = {}, graph_attrs = []}> {{.*}} loc(fused["gelu", "gelu/div", "gelu/erf", "gelu/mul"])
 // ORT-NOT: "nn.
+// TRT: opset_import = {"" = 20 : i64}
+// TRT: %n, %{{.*}}, %{{.*}} = "onnx.LayerNormalization"(%x, %gamma, %beta) <{axis = -1 : i64, epsilon = 1.000000e-05 : f32}> {{.*}} loc(fused["ln", "ln/mean", "ln/sub", "ln/div"])
+// TRT: %y = "onnx.Gelu"(%n) <{approximate = "none"}> {{.*}} loc(fused["gelu", "gelu/div", "gelu/erf", "gelu/mul"])
+// TRT-NOT: "nn.
+// TRT-NOT: com.microsoft
 // PORT: opset_import = {"" = 20 : i64}
 // PORT: %[[MEAN:.*]] = "onnx.ReduceMean"(%x, %{{.*}}) {{.*}} loc(fused["ln", "ln/mean", "ln/sub", "ln/div"])
 // PORT: %[[CENTRED:.*]] = "onnx.Sub"(%x, %[[MEAN]])
@@ -66,3 +72,5 @@
 // ORT-NOT: com.microsoft
 // PORT: %[[MM:.*]] = "onnx.MatMul"(%x, %weight)
 // PORT-NEXT: %y = "onnx.Add"(%[[MM]], %bias)
+// TRT: %[[MM:.*]] = "onnx.MatMul"(%x, %weight)
+// TRT-NEXT: %y = "onnx.Add"(%[[MM]], %bias)
