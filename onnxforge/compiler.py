@@ -28,7 +28,7 @@ from onnxforge.passes import get_pass
 from onnxforge.passmanager.base import ForgePass
 from onnxforge.passmanager.manager import PassManager, RunOptions, RunReport, Stage
 from onnxforge.targets import TARGET_KINDS
-from onnxforge.transforms.pipelines import PIPELINES, choose, choose_with_reasons, resolve
+from onnxforge.transforms.pipelines import CLEANUP, PIPELINES, choose, choose_with_reasons, resolve
 
 if TYPE_CHECKING:
     from onnxforge.cost.hardware import Target
@@ -80,25 +80,39 @@ def parse_passes(spec: str, target: str | None = None) -> list[ForgePass]:
 
 
 def pass_manager(pipeline: str | None = "none", passes: str | None = None, module: ModuleOp | None = None,
-                 target: str | None = None, target_opset: int | None = None, skip: tuple[str, ...] = ()) -> PassManager:
+                 target: str | None = None, target_opset: int | None = None, skip: tuple[str, ...] = (),
+                 fix_shapes: str = "", precision: str | None = None) -> PassManager:
     """The pass manager for a named pipeline, or for an explicit pass list (which wins).
 
     ``auto`` needs the module to choose; without one it is only checked for existence. ``target`` fills
     the passes' ``target`` options; ``target_opset`` converts the model first, as its own stage. ``skip``
     names passes to leave out of the pipeline (each must be one of its passes: a typo is an error, not
-    a no-op).
+    a no-op). ``fix_shapes`` (an ``onnx-fix-shapes{...}`` spec, ``forgec --input-shape/--fix-dim``) runs
+    first, once, so the pipeline folds with the fixed sizes; ``precision`` (fp16, bf16) converts the
+    result last and cleans up after it.
     """
-    stages = [Stage(parse_passes(f"onnx-convert-opset{{opset={target_opset}}}"), False, "convert")] if target_opset else []
+    if target == "tensorrt":
+        _check_tensorrt_opset(module, target_opset)
+    stages = [Stage(parse_passes(fix_shapes), False, "fix-shapes")] if fix_shapes else []
+    if target_opset:
+        stages.append(Stage(parse_passes(f"onnx-convert-opset{{opset={target_opset}}}"), False, "convert"))
+    if precision not in (None, "fp32"):
+        if precision not in PRECISIONS:
+            raise ForgeError(f"unknown precision {precision!r} (known: {', '.join(PRECISIONS)})")
+        last = [Stage(parse_passes(f"onnx-convert-precision{{precision={precision}}}"), False, precision),
+                Stage(parse_passes(CLEANUP), True, precision)]
+    else:
+        last = []
     if passes is not None:
         if skip:
             raise ForgeError("--skip removes passes from a pipeline; with --passes, leave them out of the list")
-        return PassManager([*stages, Stage(parse_passes(passes, target), False, "passes")])
+        return PassManager([*stages, Stage(parse_passes(passes, target), False, "passes"), *last])
     name = pipeline or "none"
     resolve(name)
     if name == "auto":
         if module is None:
             _check_skip(skip, {spec for known in PIPELINES.values() for spec in _pass_names(known)}, "any pipeline")
-            return PassManager(stages)
+            return PassManager([*stages, *last])
         name = choose(module)  # --skip was checked against every pipeline: auto may pick one without the pass
     else:
         _check_skip(skip, set(_pass_names(resolve(name))), f"the {name} pipeline")
@@ -106,7 +120,22 @@ def pass_manager(pipeline: str | None = "none", passes: str | None = None, modul
         kept = [item for item in _split_specs(spec) if item.name not in skip]
         if kept:
             stages.append(Stage(parse_passes(",".join(str(item) for item in kept), target), fixed, name))
-    return PassManager(stages)
+    return PassManager([*stages, *last])
+
+
+PRECISIONS = ("fp32", "fp16", "bf16")
+"""``--precision``: fp32 leaves the model's; fp16/bf16 run ``onnx-convert-precision`` after the pipeline."""
+
+
+def _check_tensorrt_opset(module: ModuleOp | None, target_opset: int | None) -> None:
+    """TensorRT's parser reads a range of opsets: a model or ``--target-opset`` outside it is refused before any work."""
+    from onnxforge.dialects.onnx.builders import model_opset
+    from onnxforge.transforms.lowering.tensorrt_support import require_opset
+
+    if target_opset:
+        require_opset(target_opset, f"--target=tensorrt --target-opset={target_opset}", requested=True)
+    elif module is not None:
+        require_opset(model_opset(module))
 
 
 def _split_specs(spec: str) -> list:  # type: ignore[type-arg]
@@ -126,25 +155,29 @@ def _check_skip(skip: tuple[str, ...], names: set[str], where: str) -> None:
 
 def optimize(module: ModuleOp, pipeline: str | None = "none", passes: str | None = None,
              options: RunOptions | None = None, target: str | None = None, target_opset: int | None = None,
-             skip: tuple[str, ...] = ()) -> RunReport:
+             skip: tuple[str, ...] = (), fix_shapes: str = "", precision: str | None = None) -> RunReport:
     """Run a named pipeline (or an explicit pass list) on the IR in place."""
-    return pass_manager(pipeline, passes, module, target, target_opset, skip).run(module, options)
+    return pass_manager(pipeline, passes, module, target, target_opset, skip, fix_shapes, precision).run(module, options)
 
 
 def compile(model: ModelProto | str | os.PathLike[str], pipeline: str | None = None, passes: str | None = None,
             target: str = "standard", target_opset: int | None = None, skip: tuple[str, ...] | list[str] = (),
-            report: bool = False) -> ModelProto | Compiled:
+            input_shapes: dict[str, list[int | str]] | None = None, fix_dims: dict[str, int | str] | None = None,
+            precision: str = "fp32", report: bool = False) -> ModelProto | Compiled:
     """Compile a model (a ModelProto or a path) as ``forgec`` does; return the new ModelProto.
 
     ``pipeline`` defaults to ``auto`` (chosen from the graph's fingerprint), as in forgec; ``passes`` is an
     explicit pass list instead (giving both is an error); ``skip`` leaves passes out of the pipeline;
-    ``target`` (standard, ort, portable) says what fused ops lower to; ``target_opset`` first converts the
-    model to that default-domain opset. Every argument is checked first: a bad value is a ``ValueError``
+    ``target`` (standard, ort, portable, tensorrt) says what fused ops lower to; ``target_opset`` first
+    converts the model to that default-domain opset. ``input_shapes`` (``{"input_ids": [1, 128]}``) and
+    ``fix_dims`` (``{"batch": 1}``) fix shapes in the output (``forgec --input-shape/--fix-dim``);
+    ``precision`` (fp32, fp16, bf16) converts weights and compute, keeping float32 inputs and outputs
+    (``forgec --precision``). Every argument is checked first: a bad value is a ``ValueError``
     naming it. With ``report=True`` the result is a ``Compiled``: the model with the run's summary (fusions
     fired and declined with reasons, before/after statistics, pass timings), ``save`` through the streaming
     writer and ``verify`` with onnxruntime. The input is never modified; bad input raises ``ForgeError``.
     """
-    _check_arguments(pipeline, passes, target, target_opset, skip)
+    fix_shapes = _check_arguments(pipeline, passes, target, target_opset, skip, input_shapes, fix_dims, precision)
     start = time.perf_counter()
     loaded = load_model(model)
     module = to_ir(loaded)
@@ -152,7 +185,7 @@ def compile(model: ModelProto | str | os.PathLike[str], pipeline: str | None = N
     if passes is None and name == "auto":
         name, why = choose_with_reasons(module)
     before = export_model(module) if report else None
-    run_report = optimize(module, name, passes, None, target, target_opset, tuple(skip))
+    run_report = optimize(module, name, passes, None, target, target_opset, tuple(skip), fix_shapes, precision)
     if not report:
         return to_model_proto(module)
     from onnxforge import summary
@@ -166,8 +199,10 @@ def compile(model: ModelProto | str | os.PathLike[str], pipeline: str | None = N
 
 
 def _check_arguments(pipeline: str | None, passes: str | None, target: str, target_opset: int | None,
-                     skip: tuple[str, ...] | list[str]) -> None:
-    """The API's arguments as forgec checks its flags: a ``ValueError`` naming the bad value, before any work."""
+                     skip: tuple[str, ...] | list[str], input_shapes: dict | None = None,  # type: ignore[type-arg]
+                     fix_dims: dict | None = None, precision: str = "fp32") -> str:  # type: ignore[type-arg]
+    """The API's arguments as forgec checks its flags: a ``ValueError`` naming the bad value, before any work.
+    Returns the ``onnx-fix-shapes`` spec of ``input_shapes`` and ``fix_dims`` ("" for none)."""
     if pipeline is not None and pipeline not in PIPELINES:
         raise InvalidArgument(f"pipeline={pipeline!r}: unknown (known: {', '.join(PIPELINES)})")
     if pipeline is not None and passes is not None:
@@ -180,10 +215,21 @@ def _check_arguments(pipeline: str | None, passes: str | None, target: str, targ
         raise InvalidArgument(f"target_opset={target_opset!r}: give a positive opset number, e.g. 23")
     if isinstance(skip, str) or any(not isinstance(name, str) for name in skip):
         raise InvalidArgument(f"skip={skip!r}: give a list of pass names")
+    if precision not in PRECISIONS:
+        raise InvalidArgument(f"precision={precision!r}: unknown (known: {', '.join(PRECISIONS)})")
+    for label, value in (("input_shapes", input_shapes), ("fix_dims", fix_dims)):
+        if value is not None and not isinstance(value, dict):
+            raise InvalidArgument(f"{label}={value!r}: give a dict, e.g. {{'input_ids': [1, 128]}} / {{'batch': 1}}")
+    from onnxforge.transforms.onnx_fix_shapes import spec_from_flags
+
     try:
-        pass_manager(pipeline or "auto", passes, target=target, skip=tuple(skip))
+        fix_shapes = spec_from_flags([f"{k}={','.join(str(d) for d in v)}" for k, v in (input_shapes or {}).items()],
+                                     [f"{k}={v}" for k, v in (fix_dims or {}).items()])
+        pass_manager(pipeline or "auto", passes, target=target, target_opset=target_opset, skip=tuple(skip),
+                     fix_shapes=fix_shapes, precision=precision)
     except ForgeError as err:
         raise InvalidArgument(str(err)) from None
+    return fix_shapes
 
 
 class Compiled:

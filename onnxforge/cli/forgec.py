@@ -52,8 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--passes", help="explicit pass list instead of a pipeline, e.g. onnx-eliminate-dead,onnx-cse")
     parser.add_argument("--skip", default="", metavar="PASS,...", help="leave these passes out of the pipeline")
     parser.add_argument("--target", choices=list(TARGET_KINDS), default=None,
-                        help="what fused ops lower to: standard ONNX ops (default), onnxruntime contrib ops, or portable "
-                             "decompositions; sets the target option of every pass that has one and was not given one")
+                        help="what fused ops lower to: standard ONNX ops (default), onnxruntime contrib ops, portable "
+                             "decompositions, or what TensorRT's ONNX parser reads (tensorrt); sets the target option "
+                             "of every pass that has one and was not given one")
+    parser.add_argument("--input-shape", action="append", default=[], metavar="NAME=D0,D1,...",
+                        help="fix a graph input's shape in the output model (a Di may be a dim name to keep it "
+                             "symbolic); the pipeline then folds with the fixed sizes")
+    parser.add_argument("--fix-dim", action="append", default=[], metavar="SYMBOL=VALUE",
+                        help="fix a symbolic dim (e.g. batch=1) everywhere in the output model")
+    parser.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp32",
+                        help="convert weights and compute to half precision after the pipeline, keeping float32 "
+                             "inputs and outputs and the ops that lose range in fp32 (verified at its own class)")
     parser.add_argument("--target-opset", type=int, metavar="N",
                         help="first convert the model to default-domain opset N (e.g. 23 for Attention, RMSNormalization): "
                              "runs onnx-convert-opset{opset=N} before the pipeline")
@@ -213,7 +222,14 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None and args.emit == "onnx" and not cost_cli.wanted(args) and not args.split_input_file:
         args.output = str(_default_output(source))
     output = Path(args.output) if args.output else None
-    pass_manager(args.pipeline, args.passes, target=args.target, skip=skip)  # a bad pipeline, pass option or --skip: before any work
+    from onnxforge.transforms.onnx_fix_shapes import spec_from_flags
+
+    fix_shapes = spec_from_flags(args.input_shape, args.fix_dim)
+    pass_manager(args.pipeline, args.passes, target=args.target, target_opset=args.target_opset, skip=skip,
+                 fix_shapes=fix_shapes, precision=args.precision)  # bad flags or pass options: before any work
+    if args.dim and not (args.verify or args.verify_each or args.cost is not None or args.emit == "cost"):
+        print("forgec: warning: --dim binds dims for --verify (and --cost) only and leaves the model as it is; "
+              "--fix-dim fixes them in the output", file=sys.stderr)
     if output is not None:
         if same_file(source, output):
             raise ForgeError(f"{output}: refusing to overwrite the input model")
@@ -243,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         pipeline, why = choose_with_reasons(module)
     summarize = args.emit == "onnx" and (not args.quiet or args.report_file is not None) and args.cost is None
     before = _facts(module, protected) if summarize else None
-    manager = pass_manager(pipeline, args.passes, module, args.target, args.target_opset, skip)
+    manager = pass_manager(pipeline, args.passes, module, args.target, args.target_opset, skip, fix_shapes, args.precision)
     report = manager.run(module, _options(args, source if loaded is not None else None, output, reread))
     if args.explain_fusions:
         _explain(report)
@@ -258,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
     if args.verify and loaded is None:
         raise ForgeError("--verify needs an .onnx input to compare against")
     exported = export_model(module)
-    check = _verifier(args, source, report) if args.verify else None
+    check = _verifier(args, source, report, manager) if args.verify else None
     written = write_model(exported, output, external_data=args.external, protected=protected, check=check)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
     if before is not None:
@@ -372,14 +388,14 @@ class VerificationFailed(ForgeError):
     """The compiled model runs but its outputs differ beyond the passes' accuracy class (exit 3)."""
 
 
-def _verifier(args: argparse.Namespace, source: Path, report):  # type: ignore[no-untyped-def]
+def _verifier(args: argparse.Namespace, source: Path, report, manager):  # type: ignore[no-untyped-def]
     """``--verify`` as the writer's check: it runs on the complete new model before that replaces
     anything, so a model that fails (or cannot be checked) is never written."""
-    from onnxforge.passes import get_pass
     from onnxforge.passmanager import Accuracy
     from onnxforge.runtime import verify
 
-    accuracy = Accuracy(max((get_pass(name).accuracy for name, record in report.records.items() if record.runs), default=0))
+    accuracy = Accuracy(max((p.accuracy for p in manager.passes if report.records[p.name].runs), default=0))  # an
+    # instance's class: onnx-convert-precision's follows its precision option
     dims = _dims(args.dim)
 
     def check(candidate: Path | bytes) -> None:

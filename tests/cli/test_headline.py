@@ -152,3 +152,36 @@ def test_progress_line_per_stage_after_two_seconds(capsys: pytest.CaptureFixture
     progress("stage 2/4 (transformer: onnx-infer-shapes, …)")
     err = capsys.readouterr().err
     assert err.startswith("forgec: ") and "stage 2/4" in err
+
+
+def test_precision_fix_shapes_and_tensorrt_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The flags reach their passes: --precision halves the weights and verifies at its own class,
+    --fix-dim/--input-shape make the inputs static (and fold further), --target=tensorrt refuses an opset
+    its parser cannot read before any work."""
+    bert = str(FIXTURES / "bert_dynamo.onnx")
+    report = tmp_path / "r.json"
+    assert main([bert, str(tmp_path / "h.onnx"), "--precision=fp16", "--verify", "--report=json", str(report), "-q"]) == 0
+    data = json.loads(report.read_text())
+    assert data["after"]["weight_bytes"] < 0.55 * data["before"]["weight_bytes"]
+    half = onnx.load(tmp_path / "h.onnx")
+    assert {v.type.tensor_type.elem_type for v in half.graph.input} == {onnx.TensorProto.INT64}
+    assert {v.type.tensor_type.elem_type for v in half.graph.output} == {onnx.TensorProto.FLOAT}
+    assert any(t.data_type == onnx.TensorProto.FLOAT16 for t in half.graph.initializer)
+
+    fixed = tmp_path / "f.onnx"
+    assert main([bert, str(fixed), "--fix-dim", "batch=1", "--input-shape", "input_ids=1,16", "--verify",
+                 "--report=json", str(report), "-q"]) == 0
+    dims = [[d.dim_value for d in v.type.tensor_type.shape.dim] for v in onnx.load(fixed).graph.input]
+    assert dims[0] == [1, 16]
+    dynamic = json.loads(report.read_text())["after"]["nodes"]
+    assert main([bert, str(tmp_path / "d.onnx"), "--report=json", str(report), "-q"]) == 0
+    assert dynamic < json.loads(report.read_text())["after"]["nodes"]  # shape chains folded with the fixed sizes
+
+    capsys.readouterr()
+    assert main([bert, str(tmp_path / "t.onnx"), "--target=tensorrt", "--target-opset=25"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "TensorRT" in err[0] and not (tmp_path / "t.onnx").exists()
+    assert main([bert, str(tmp_path / "w.onnx"), "--dim", "batch=2", "-q"]) == 0
+    assert "--dim binds dims for --verify" in capsys.readouterr().err
+    assert main([bert, str(tmp_path / "x.onnx"), "--fix-dim", "batch"]) == 1
+    assert "--fix-dim expects" in capsys.readouterr().err
