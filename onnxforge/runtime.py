@@ -35,13 +35,17 @@ import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
 from onnx import ModelProto, TensorProto, helper
 
 from onnxforge.errors import ForgeError
+from onnxforge.ortload import onnxruntime
 from onnxforge.passmanager.base import Accuracy
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 ModelSource = ModelProto | bytes | str | os.PathLike[str]
 """A model, its serialized bytes (a candidate checked before it is written), or a path."""
@@ -107,6 +111,7 @@ class VerifyReport:
 
 
 def session(model: ModelSource, threads: int = 2, optimize: bool = False) -> ort.InferenceSession:
+    ort = onnxruntime()
     options = ort.SessionOptions()
     if optimize:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

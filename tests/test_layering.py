@@ -2,11 +2,12 @@
 
 Layers, each importing only layers before it (and itself)::
 
-    errors → targets → ir → dialects → onnxio → analysis → passmanager → transforms → cost → top
+    errors → ortload → targets → ir → dialects → onnxio → analysis → passmanager → transforms → cost → top
 
 where *top* is the user-facing part: ``compiler``, ``passes``, ``runtime``, ``universe``, ``summary``,
 ``cli``, ``instruments``; ``targets`` is the list of lowering targets, which ``forgec --help`` reads
-without loading anything else. Every ``import`` counts, including those inside functions (a lazy import is still a
+without loading anything else; ``ortload`` is the one module that imports onnxruntime (an optional
+dependency). Every ``import`` counts, including those inside functions (a lazy import is still a
 dependency, only a cheaper one), and ``from pkg import name`` counts as importing the submodule
 ``pkg.name`` when there is one. Importing a module also runs its packages' ``__init__`` files, so
 those count too. The edges are read from the source with ``ast``: nothing is imported.
@@ -23,7 +24,8 @@ import pytest
 from paths import ROOT
 
 PACKAGE = ROOT / "onnxforge"
-LAYERS = ["errors", "targets", "ir", "dialects", "onnxio", "analysis", "passmanager", "transforms", "cost", "top"]
+LAYERS = ["errors", "ortload", "targets", "ir", "dialects", "onnxio", "analysis", "passmanager", "transforms", "cost",
+          "top"]
 TOP = {"compiler", "passes", "runtime", "universe", "summary", "cli", "instruments"}
 
 

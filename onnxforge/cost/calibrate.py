@@ -27,14 +27,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper
 
 from onnxforge.cost.hardware import TARGETS_DIR, Target, load_target, save_target
+from onnxforge.ortload import onnxruntime
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 OPSET = 17
 STATISTICS = ("median", "min", "node-min")
@@ -73,7 +76,7 @@ class Protocol:
 
     def describe(self) -> str:
         pinned = f"pinned to cores 0..{self.threads - 1}" if self.pinned() else "not pinned"
-        return (f"onnxruntime {ort.__version__} CPU, {self.threads} intra-op thread(s) {pinned}, 1 inter-op thread, "
+        return (f"onnxruntime {onnxruntime().__version__} CPU, {self.threads} intra-op thread(s) {pinned}, 1 inter-op thread, "
                 f"graph optimisations {'on (ORT_ENABLE_ALL)' if self.optimize else 'off'}, "
                 f"denormals {'flushed to zero' if self.flush_denormals else 'kept'}, {self.warmup} warm-up "
                 f"run(s), {self.statistic} of up to {self.repeats} runs (at least {self.min_repeats}, {self.budget_s:g} s budget)")
@@ -82,12 +85,13 @@ class Protocol:
         return self.pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= self.threads
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "pinned": self.pinned(), "onnxruntime": ort.__version__}
+        return {**asdict(self), "pinned": self.pinned(), "onnxruntime": onnxruntime().__version__}
 
 
 def session(model: onnx.ModelProto | str | os.PathLike[str], protocol: Protocol,
             optimize: bool | None = None) -> ort.InferenceSession:
     """An onnxruntime CPU session under ``protocol``; ``optimize`` overrides the protocol's graph level."""
+    ort = onnxruntime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = protocol.threads
     options.inter_op_num_threads = 1
@@ -280,7 +284,7 @@ def host_target(measurements: list[Measurement], name: str = "host", base: Targe
     return base.with_constants(
         name=name,
         description=f"this host ({_cpu_name()}, {os.cpu_count()} logical CPUs) under onnxruntime "
-                    f"{ort.__version__} CPU, measured by `forgec calibrate`",
+                    f"{onnxruntime().__version__} CPU, measured by `forgec calibrate`",
         peak_flops={prec: value * scale for prec, value in base.peak_flops.items()},
         bandwidth=bandwidth,
         bandwidth_efficiency=min(1.0, max(dram / bandwidth, 1e-3)),
