@@ -227,6 +227,10 @@ def run(args: argparse.Namespace) -> int:
     fix_shapes = spec_from_flags(args.input_shape, args.fix_dim)
     pass_manager(args.pipeline, args.passes, target=args.target, target_opset=args.target_opset, skip=skip,
                  fix_shapes=fix_shapes, precision=args.precision)  # bad flags or pass options: before any work
+    if args.verify or args.verify_each:
+        from onnxforge.ortload import onnxruntime
+
+        onnxruntime()  # verification needs it: say so before any work, not after the compile
     if args.dim and not (args.verify or args.verify_each or args.cost is not None or args.emit == "cost"):
         print("forgec: warning: --dim binds dims for --verify (and --cost) only and leaves the model as it is; "
               "--fix-dim fixes them in the output", file=sys.stderr)
