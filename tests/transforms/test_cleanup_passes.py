@@ -82,5 +82,6 @@ def test_pass_on_node_suite_is_lossless(pass_name: str) -> None:
                     break
         except Exception as err:
             failures.append(f"{case.name}: {type(err).__name__}: {str(err)[:200]}")
-    assert checked == 1323
+    assert checked >= 1323, checked  # onnxruntime 1.31 runs 1323 cases as given, 1.32 runs 1497: a drop means
+    # cases were lost (a loader or oracle change), not that onnxruntime can run fewer
     assert not failures, "\n".join(failures)
