@@ -220,11 +220,13 @@ def _check_arguments(pipeline: str | None, passes: str | None, target: str, targ
     for label, value in (("input_shapes", input_shapes), ("fix_dims", fix_dims)):
         if value is not None and not isinstance(value, dict):
             raise InvalidArgument(f"{label}={value!r}: give a dict, e.g. {{'input_ids': [1, 128]}} / {{'batch': 1}}")
-    from onnxforge.transforms.onnx_fix_shapes import spec_from_flags
-
     try:
-        fix_shapes = spec_from_flags([f"{k}={','.join(str(d) for d in v)}" for k, v in (input_shapes or {}).items()],
-                                     [f"{k}={v}" for k, v in (fix_dims or {}).items()])
+        fix_shapes = ""
+        if input_shapes or fix_dims:
+            from onnxforge.transforms.onnx_fix_shapes import spec_from_flags
+
+            fix_shapes = spec_from_flags([f"{k}={','.join(str(d) for d in v)}" for k, v in (input_shapes or {}).items()],
+                                         [f"{k}={v}" for k, v in (fix_dims or {}).items()])
         pass_manager(pipeline or "auto", passes, target=target, target_opset=target_opset, skip=tuple(skip),
                      fix_shapes=fix_shapes, precision=precision)
     except ForgeError as err:

@@ -222,9 +222,11 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None and args.emit == "onnx" and not cost_cli.wanted(args) and not args.split_input_file:
         args.output = str(_default_output(source))
     output = Path(args.output) if args.output else None
-    from onnxforge.transforms.onnx_fix_shapes import spec_from_flags
+    fix_shapes = ""
+    if args.input_shape or args.fix_dim:  # the pass module imports the shape analysis (sympy): only when asked
+        from onnxforge.transforms.onnx_fix_shapes import spec_from_flags
 
-    fix_shapes = spec_from_flags(args.input_shape, args.fix_dim)
+        fix_shapes = spec_from_flags(args.input_shape, args.fix_dim)
     pass_manager(args.pipeline, args.passes, target=args.target, target_opset=args.target_opset, skip=skip,
                  fix_shapes=fix_shapes, precision=args.precision)  # bad flags or pass options: before any work
     if args.verify or args.verify_each:

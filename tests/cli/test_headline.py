@@ -185,3 +185,13 @@ def test_precision_fix_shapes_and_tensorrt_from_the_command_line(tmp_path: Path,
     assert "--dim binds dims for --verify" in capsys.readouterr().err
     assert main([bert, str(tmp_path / "x.onnx"), "--fix-dim", "batch"]) == 1
     assert "--fix-dim expects" in capsys.readouterr().err
+
+
+def test_pipeline_none_imports_no_shape_analysis(tmp_path: Path) -> None:
+    """`--pipeline=none` is the round trip: it must not pay for sympy (0.3–0.4 s of start-up) because
+    some flag's helper lives in a pass module."""
+    code = ("import sys; from onnxforge.cli.forgec import main; "
+            f"code = main([{str(FIXTURES / 'bert_ts.onnx')!r}, {str(tmp_path / 'o.onnx')!r}, '--pipeline=none', '-q']); "
+            "print(code, 'sympy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "False"], done.stdout + done.stderr
