@@ -108,7 +108,8 @@ def _declined(report, target: str | None) -> list[dict]:  # type: ignore[no-unty
         flag = f"--target-opset={highest}" + (" or --target=ort" if target in (None, "standard") else "")  # not for
         # tensorrt (its parser reads no contrib op) nor portable (no fused op at all)
         groups.append({"count": sum(opset_needs.values()), "ops": dict(opset_needs), "opsets": needed,
-                       "cause": "need opset ≥ " + "/".join(str(needed[op]) for op in opset_needs), "enable": flag})
+                       "cause": "need opset ≥ " + "/".join(dict.fromkeys(str(needed[op]) for op in opset_needs)),
+                       "enable": flag})
     for (pass_name, reason), n in others.most_common():
         groups.append({"count": n, "ops": {pass_name: n}, "cause": reason, "enable": None})
     return groups

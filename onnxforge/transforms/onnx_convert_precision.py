@@ -83,7 +83,7 @@ from dataclasses import dataclass, field
 import ml_dtypes
 import numpy as np
 from onnx import TensorProto
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
 from onnxforge.analysis.shapes import apply_types
@@ -135,6 +135,10 @@ KEEP_FP32 = frozenset({
     "Softmax", "LogSoftmax", "Exp", "Pow", "Log", "Sin", "Cos", "Range",
 })
 """Always float32 (range, accumulation, position arithmetic): see the module docstring."""
+ACCUMULATING_SCATTER = frozenset({"ScatterND", "ScatterElements"})
+"""With a ``reduction`` (add, mul, max, min) these accumulate into their data: float32, like the reductions
+(and onnxruntime 1.31's CPU provider has no float16 or bfloat16 kernel for them; the node suite's
+``test_scatternd_add`` failed to run after conversion)."""
 ARGUMENT_FP32 = frozenset({"Sin", "Cos"})
 """Ops whose operand must also be *computed* in float32, not only read in it."""
 ANY_PRECISION = frozenset({"Shape", "Size"})
@@ -148,6 +152,11 @@ ORT_BF16_KERNELS = frozenset({
     "Unsqueeze", "Squeeze", "Identity", "ScatterND",
 })
 """Op types of the tables onnxruntime 1.31.1's CPU provider runs in bfloat16."""
+
+
+def _reduction(op: Operation) -> str:
+    value = op.properties.get("reduction")
+    return value.data if isinstance(value, StringAttr) else ""
 
 
 def has_kernel(kind: str, precision: str) -> bool:
@@ -290,7 +299,7 @@ class _Converter:
             return _Mode.ANY
         if op.regions or not self._floats(op) or not isinstance(op, (OnnxOp, CustomOp)):
             return _Mode.UNTOUCHED
-        if kind in KEEP_FP32:
+        if kind in KEEP_FP32 or kind in ACCUMULATING_SCATTER and _reduction(op) not in ("", "none"):
             return _Mode.FP32
         if kind not in COMPUTE | FOLLOW:
             return _Mode.UNTOUCHED

@@ -116,6 +116,9 @@ def require_opset(opset: int, where: str = "--target=tensorrt", requested: bool 
         return
     if requested:
         raise ForgeError(f"{where}: {problem}")
+    if opset == 0:
+        raise ForgeError(f"{where}: the model has no default-domain (ai.onnx) opset, only other domains "
+                         f"(e.g. ai.onnx.ml), which TensorRT {TENSORRT_VERSION}'s ONNX parser does not read")
     remedy = (f"export it at opset {MAX_OPSET} or below; --target-opset only raises an opset" if opset > MAX_OPSET
               else f"convert it: --target-opset={MIN_OPSET}")
     raise ForgeError(f"{where}: the model's {problem} ({remedy})")
