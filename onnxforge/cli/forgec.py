@@ -236,6 +236,12 @@ def run(args: argparse.Namespace) -> int:
     if args.dim and not (args.verify or args.verify_each or args.cost is not None or args.emit == "cost"):
         print("forgec: warning: --dim binds dims for --verify (and --cost) only and leaves the model as it is; "
               "--fix-dim fixes them in the output", file=sys.stderr)
+    if args.report_file is not None:  # refused before any work, not after the model is written
+        if same_file(source, args.report_file) or (output is not None and same_file(output, args.report_file)):
+            raise ForgeError(f"{args.report_file}: the report would replace the model")
+        destination(args.report_file)
+        if not args.report_file.parent.is_dir():
+            raise ForgeError(f"{args.report_file}: directory {str(args.report_file.parent)!r} does not exist")
     if output is not None:
         if same_file(source, output):
             raise ForgeError(f"{output}: refusing to overwrite the input model")

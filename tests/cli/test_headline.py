@@ -195,3 +195,15 @@ def test_pipeline_none_imports_no_shape_analysis(tmp_path: Path) -> None:
             "print(code, 'sympy' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0", "False"], done.stdout + done.stderr
+
+
+def test_a_bad_report_file_is_refused_before_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "elsewhere.json").write_text("{}")
+    (tmp_path / "link.json").symlink_to(tmp_path / "elsewhere.json")
+    out = tmp_path / "out.onnx"
+    for report in ("link.json", "missing-dir/r.json"):
+        assert main([str(FIXTURES / "bert_ts.onnx"), str(out), "--report=json", str(tmp_path / report)]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("forgec: error:"), err
+        assert not out.exists()
+    assert (tmp_path / "elsewhere.json").read_text() == "{}"
