@@ -30,7 +30,8 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--start", type=int, default=0, help="first seed")
     parser.add_argument("--kinds", default="graph,mutant", help="graph, mutant or both (alternating)")
-    parser.add_argument("--matrix", choices=["full", "ci"], default="full")
+    parser.add_argument("--matrix", choices=["full", "deploy", "ci"], default="full",
+                        help="full: pipelines × targets × opsets; deploy: tensorrt and --precision; ci: a cover")
     parser.add_argument("--jobs", type=int, default=2, help="cases at a time (one worker process each)")
     parser.add_argument("--budget-s", type=float, help="stop starting new cases after this many seconds")
     parser.add_argument("--out", type=Path, default=RESULTS / "fuzz", help="where shrunk repros go")

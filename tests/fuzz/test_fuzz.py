@@ -14,7 +14,7 @@ import onnx
 import pytest
 from fuzzer import campaign, graphs, mutate
 from fuzzer.harness import check
-from fuzzer.oracle import Entry, matrix
+from fuzzer.oracle import Entry, deploy_matrix, matrix
 from onnx import TensorProto, helper, numpy_helper
 
 STAND_INS = Path(__file__).with_name("stand_ins.py")
@@ -30,11 +30,12 @@ def test_bounded_campaign_finds_nothing(tmp_path: Path) -> None:
 
 def test_ci_cover_names_real_matrix_entries() -> None:
     """Every pipeline, target and the opset conversion appear in the CI cover, and the cover exists in the matrix."""
-    full = {e.key: e for e in matrix()}
+    full = {e.key: e for e in matrix() + deploy_matrix()}
     cover = [full[k] for k in campaign.CI_KEYS]
     assert {e.pipeline for e in cover} == {e.pipeline for e in full.values()}
-    assert {"standard", "ort", "portable"} <= {e.target for e in cover}
+    assert {"standard", "ort", "portable", "tensorrt"} <= {e.target for e in cover}
     assert any(e.opset == 23 for e in cover)
+    assert any(e.precision == "fp16" and e.accuracy == 3 for e in cover)
 
 
 def test_generators_are_reproducible_and_valid() -> None:

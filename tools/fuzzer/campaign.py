@@ -29,16 +29,21 @@ if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzzer import graphs, harness, mutate
-from fuzzer.oracle import Entry, Finding, matrix
+from fuzzer.oracle import Entry, Finding, deploy_matrix, matrix
 
 CI_KEYS = ("none/default", "cleanup/default/opset23", "transformer/ort", "hybrid/standard/opset23", "vision/portable",
-           "portable/default", "auto/standard")
+           "portable/default", "auto/standard", "auto/tensorrt", "auto/default/fp16")
 """A cover of the matrix for CI: every pipeline, every target and the opset conversion, each at least once."""
 
 
 def entries(which: str) -> list[Entry]:
-    full = matrix()
-    return full if which == "full" else [e for e in full if e.key in CI_KEYS]
+    """``full``: every pipeline × target × opset; ``deploy``: tensorrt and the precisions; ``ci``: a cover of both."""
+    full, deploy = matrix(), deploy_matrix()
+    if which == "full":
+        return full
+    if which == "deploy":
+        return deploy
+    return [e for e in full + deploy if e.key in CI_KEYS]
 
 
 def make_case(case: str) -> tuple[onnx.ModelProto, str, bool]:
@@ -138,7 +143,7 @@ def campaign(cases: list[str], which: list[Entry], out: Path | None, jobs: int =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="rerun fuzz cases by id and print their findings")
     parser.add_argument("--case", action="append", required=True, help="graph:SEED or mutant:SEED (repeatable)")
-    parser.add_argument("--matrix", choices=["full", "ci"], default="full")
+    parser.add_argument("--matrix", choices=["full", "deploy", "ci"], default="full")
     parser.add_argument("--save", type=Path, help="write each case's model here (to inspect it)")
     args = parser.parse_args(argv)
     which = entries(args.matrix)

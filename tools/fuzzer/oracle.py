@@ -32,10 +32,13 @@ class Entry:
     opset: int | None
     accuracy: int
     """The largest accuracy class among the passes the pipeline may run (auto: any pipeline's)."""
+    precision: str | None = None
+    """``--precision`` (fp16, bf16), or None for the model's own."""
 
     @property
     def key(self) -> str:
-        return f"{self.pipeline}/{self.target or 'default'}" + (f"/opset{self.opset}" if self.opset else "")
+        return (f"{self.pipeline}/{self.target or 'default'}" + (f"/opset{self.opset}" if self.opset else "")
+                + (f"/{self.precision}" if self.precision else ""))
 
     def argv(self) -> list[str]:
         args = [f"--pipeline={self.pipeline}", "--verify"]
@@ -43,6 +46,8 @@ class Entry:
             args.append(f"--target={self.target}")
         if self.opset:
             args.append(f"--target-opset={self.opset}")
+        if self.precision:
+            args.append(f"--precision={self.precision}")
         return args
 
 
@@ -55,6 +60,16 @@ def matrix() -> list[Entry]:
         targets = TARGETS if name == "auto" or _targeted(name) else (None,)
         entries += [Entry(name, target, opset, _accuracy(name, opset)) for target in targets for opset in OPSETS]
     return entries
+
+
+def deploy_matrix() -> list[Entry]:
+    """The deployment options (issue 12): ``--target=tensorrt`` at the model's opset and at 17, and
+    ``--precision`` fp16/bf16 (verified at their own classes), each under ``auto``."""
+    return [Entry("auto", "tensorrt", None, _accuracy("auto", None)),
+            Entry("auto", "tensorrt", 17, _accuracy("auto", 17)),
+            Entry("auto", None, None, 3, "fp16"),
+            Entry("auto", "ort", None, 3, "fp16"),
+            Entry("auto", None, None, 4, "bf16")]
 
 
 def _stages(name: str) -> list[str]:
