@@ -60,9 +60,10 @@ direction, placed after its producer (graph inputs and constants: at the top of
 the graph), so they dominate every use. No Cast reads a Cast: a half copy of
 ``Cast(x: f16 → f32)`` is x itself, a float32 copy of ``Cast(x: f32 → f16)`` is
 x, and a half copy of ``Cast(i: int → f32)`` is ``Cast(i → f16)``. Weights are
-converted with NumPy (float16 saturates at ±65504: a -3.4e38 mask constant becomes
--65504, not -inf); a weight read only by half ops is converted in place and keeps
-its name.
+converted with NumPy; an op reading a constant beyond ±65504 (or ±inf) stays float32
+(a -3.4e38 mask, a weight the fuzzer filled with inf), so no weight is ever clipped
+(the clip left only for safety); a weight read only by half ops is converted in place
+and keeps its name.
 
 With ``keep-io=true`` (the default) float32 graph inputs and outputs stay
 float32, converted at the boundary; ``keep-io=false`` makes them half too (the
@@ -78,6 +79,7 @@ Accuracy: class 3 (``REDUCED_PRECISION``) for float16, class 4
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import ml_dtypes
@@ -303,12 +305,11 @@ class _Converter:
             return _Mode.FP32
         if kind not in COMPUTE | FOLLOW:
             return _Mode.UNTOUCHED
-        if kind in FOLLOW:
-            floats = [v for v in op.operands if _elem(v) == F32]
-            if any(self._precision(v) == _Mode.FP32 for v in floats if constant_of(v) is None):
-                return _Mode.FP32
-            if any(self._out_of_range(v) for v in floats):
-                return _Mode.FP32
+        floats = [v for v in op.operands if _elem(v) == F32]
+        if kind in FOLLOW and any(self._precision(v) == _Mode.FP32 for v in floats if constant_of(v) is None):
+            return _Mode.FP32
+        if any(self._out_of_range(v) for v in floats):  # compute ops too: a weight beyond ±65504 (or ±inf)
+            return _Mode.FP32  # would be clipped, changing what the model computes
         return _Mode.HALF if has_kernel(kind, self.pass_.precision) else _Mode.FP32_WEIGHTS
 
     def _out_of_range(self, value: SSAValue) -> bool:
@@ -317,7 +318,10 @@ class _Converter:
         tensor = constant_of(value)
         if self.half != TensorProto.FLOAT16 or tensor is None or tensor.size == 0:
             return False
-        return bool(np.nanmax(np.abs(tensor.numpy())) > FP16_MAX)
+        array = tensor.numpy()  # max and min, not abs: no temporary copy of a large weight
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN constant: nanmax is NaN, not out of range
+            return bool(np.nanmax(array) > FP16_MAX or np.nanmin(array) < -FP16_MAX)
 
     def _precision(self, value: SSAValue) -> str:
         """The precision a float32 activation will have: graph inputs count as half (cast at the boundary)."""

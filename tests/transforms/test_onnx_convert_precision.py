@@ -217,14 +217,15 @@ def test_accuracy_class_follows_the_precision() -> None:
         parse_passes("onnx-convert-precision{precision=fp8}")
 
 
-def test_weights_saturate_in_fp16() -> None:
-    """A weight beyond ±65504 read by a compute op becomes ±65504 (onnx's own cast would give inf)."""
+def test_weights_beyond_half_range_stay_fp32() -> None:
+    """A weight beyond ±65504 read by a compute op is not clipped (that would change what the model computes):
+    the op and its weight stay float32. bfloat16 keeps float32's range, so there it converts."""
     model = _custom_model()
     model.graph.initializer[1].CopyFrom(numpy_helper.from_array(np.full((8, 8), 1e6, np.float32), "w2"))
     module = to_ir(load_model(model))
     optimize(module, passes="onnx-convert-precision")
     w2 = next(t for t in to_model_proto(module).graph.initializer if t.name.startswith("w2"))
-    assert w2.data_type == F16 and numpy_helper.to_array(w2).max() == np.float16(65504)
+    assert w2.data_type == TensorProto.FLOAT and numpy_helper.to_array(w2).max() == np.float32(1e6)
     assert ml_dtypes.bfloat16(1e6) != np.inf  # bf16 keeps float32's range: no saturation needed
 
 
@@ -265,3 +266,25 @@ def test_opset_23_fused_ops() -> None:
     assert (ops["RMSNormalization"], ops["RotaryEmbedding"]) == (F32, F16)
     report = verify(original, model, dims=DIMS)
     assert report.meets(Accuracy.REDUCED_PRECISION), report.summary()
+
+
+def test_a_weight_beyond_half_range_keeps_its_op_fp32() -> None:
+    """A MatMul weight holding inf (or a value past ±65504) would be clipped to ±65504 in float16, and the
+    original's inf outputs would become finite: its op stays float32 (found by the fuzzer, mutant:73)."""
+    weight = np.full((4, 3), 0.5, dtype=np.float32)
+    weight[1, 2] = np.inf
+    weight[3, 0] = 1e6
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [numpy_helper.from_array(weight, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+    module = to_ir(load_model(model))
+    optimize(module, passes="onnx-convert-precision{precision=fp16}")
+    result = to_model_proto(module)
+    assert [n.op_type for n in result.graph.node] == ["MatMul"]
+    assert result.graph.initializer[0].data_type == TensorProto.FLOAT
+    x = np.ones((2, 4), dtype=np.float32)
+    assert np.array_equal(run(result, {"x": x})["y"], x @ weight)
