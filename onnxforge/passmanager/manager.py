@@ -125,6 +125,8 @@ class PassManager:
                     f"the IR after passes {self.spec} does not verify: {str(err).strip().splitlines()[0]} "
                     "(rerun with --verify-ir-each to find the pass)"
                 ) from err
+        if any(record.changed for record in run.records.values()):
+            name_unnamed_nodes(module)
         report = RunReport(run.records, run.state, iterations)
         for warning in run.state.warnings:
             print(f"forgec: warning: {warning}", file=options.stream)
@@ -139,6 +141,23 @@ class PassManager:
         if options.pass_statistics:
             _print_statistics(options.stream, report)
         return report
+
+
+def name_unnamed_nodes(module: ModuleOp) -> None:
+    """Give every node without a name one: ``<module path>/<OpType>`` where the exporter recorded a module,
+    else ``<OpType>`` (the exporter makes repeats unique with ``__N``). TensorRT layer names, profilers and
+    graph-surgeon lookups read node names, and a pass that builds an op (a Cast, a folded Concat) has no
+    source node to name it after. Only after a pipeline changed the model: ``--pipeline=none`` keeps the
+    input's nodes exactly as they were, unnamed ones included."""
+    from onnxforge.dialects.onnx.base import OnnxOp
+    from onnxforge.dialects.onnx.structure import CustomOp
+    from onnxforge.ir import provenance
+
+    for op in module.walk():
+        if isinstance(op, (OnnxOp, CustomOp)) and not provenance.node_name(op):
+            kind = op.SIGNATURE.op_type if isinstance(op, OnnxOp) else op.op_type.data
+            path = provenance.module_path(op)
+            op.location = provenance.location(f"/{path}/{kind}" if path else kind, provenance.replaced_names(op))
 
 
 class _Run:

@@ -207,3 +207,15 @@ def test_a_bad_report_file_is_refused_before_any_output(tmp_path: Path, capsys: 
         assert len(err) == 1 and err[0].startswith("forgec: error:"), err
         assert not out.exists()
     assert (tmp_path / "elsewhere.json").read_text() == "{}"
+
+
+@pytest.mark.parametrize("options", [{}, {"precision": "fp16"}, {"target": "ort"}])
+def test_no_node_left_unnamed(options: dict) -> None:  # type: ignore[type-arg]
+    """Nodes a pass builds (a Cast of --precision, a Concat a fold leaves) get names too; --pipeline=none keeps
+    the input's nodes as they were."""
+    import onnxforge
+
+    for fixture in ("gpt2_ts", "vit_ts", "bert_dynamo", "resnet_ts"):
+        names = [n.name for n in onnxforge.compile(FIXTURES / f"{fixture}.onnx", **options).graph.node]
+        assert all(names), (fixture, options)
+        assert len(set(names)) == len(names), (fixture, options)
