@@ -27,7 +27,7 @@ from onnxforge.onnxio.loader import LoadedModel, from_proto, load
 from onnxforge.passes import get_pass
 from onnxforge.passmanager.base import ForgePass
 from onnxforge.passmanager.manager import PassManager, RunOptions, RunReport, Stage
-from onnxforge.targets import TARGET_KINDS
+from onnxforge.targets import PRECISIONS, TARGET_KINDS
 from onnxforge.transforms.pipelines import CLEANUP, PIPELINES, choose, choose_with_reasons, resolve
 
 if TYPE_CHECKING:
@@ -123,10 +123,6 @@ def pass_manager(pipeline: str | None = "none", passes: str | None = None, modul
     return PassManager([*stages, *last])
 
 
-PRECISIONS = ("fp32", "fp16", "bf16")
-"""``--precision``: fp32 leaves the model's; fp16/bf16 run ``onnx-convert-precision`` after the pipeline."""
-
-
 def _check_tensorrt_opset(module: ModuleOp | None, target_opset: int | None) -> None:
     """TensorRT's parser reads a range of opsets: a model or ``--target-opset`` outside it is refused before any work."""
     from onnxforge.dialects.onnx.builders import model_opset
@@ -195,7 +191,7 @@ def compile(model: ModelProto | str | os.PathLike[str], pipeline: str | None = N
     found = summary.build(label, "(in memory)", "--passes" if passes is not None else name, why,
                           summary.facts(before.proto, before.tensors, []), summary.facts(after.proto, after.tensors, []),
                           run_report, target, time.perf_counter() - start)
-    return Compiled(after, found, run_report, model)
+    return Compiled(after, found, run_report, model, loaded.source_files)
 
 
 def _check_arguments(pipeline: str | None, passes: str | None, target: str, target_opset: int | None,
@@ -243,8 +239,8 @@ class Compiled:
     their source instead, as forgec does.
     """
 
-    def __init__(self, exported, summary, run: RunReport, source) -> None:  # type: ignore[no-untyped-def]
-        self.exported, self.summary, self.run, self._source = exported, summary, run, source
+    def __init__(self, exported, summary, run: RunReport, source, protected: list[Path]) -> None:  # type: ignore[no-untyped-def]
+        self.exported, self.summary, self.run, self._source, self._protected = exported, summary, run, source, protected
 
     @property
     def model(self) -> ModelProto:
@@ -261,8 +257,7 @@ class Compiled:
         """Write the model atomically (and its ``.data`` file when it has external data); returns the files."""
         from onnxforge.onnxio.writer import write_model
 
-        protected = [] if isinstance(self._source, ModelProto) else load(Path(self._source)).source_files
-        return write_model(self.exported, path, external_data=external_data, protected=protected)
+        return write_model(self.exported, path, external_data=external_data, protected=self._protected)
 
     def verify(self, seed: int = 0, dims: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
         """Run the original and the compiled model in onnxruntime on the same random inputs (``VerifyReport``);

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from onnxforge.errors import ForgeError
-from onnxforge.targets import TARGET_KINDS
+from onnxforge.targets import PRECISIONS, TARGET_KINDS
 
 EXIT_ERROR, EXIT_VERIFY, EXIT_INTERNAL = 1, 3, 70
 
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
                              "symbolic); the pipeline then folds with the fixed sizes")
     parser.add_argument("--fix-dim", action="append", default=[], metavar="SYMBOL=VALUE",
                         help="fix a symbolic dim (e.g. batch=1) everywhere in the output model")
-    parser.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp32",
+    parser.add_argument("--precision", choices=list(PRECISIONS), default="fp32",
                         help="convert weights and compute to half precision after the pipeline, keeping float32 "
                              "inputs and outputs and the ops that lose range in fp32 (verified at its own class)")
     parser.add_argument("--target-opset", type=int, metavar="N",

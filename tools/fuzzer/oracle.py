@@ -17,9 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from onnxforge.targets import TARGET_KINDS
+
 from .execute import RunResult
 
-TARGETS = ("standard", "ort", "portable")
+TARGETS = tuple(t for t in TARGET_KINDS if t != "tensorrt")
+"""The full matrix's targets; tensorrt is in ``deploy_matrix`` (its parser's opset range refuses much of the rest)."""
 OPSETS = (None, 23)
 
 
