@@ -39,8 +39,9 @@ from collections.abc import Iterable
 from xdsl.dialects.builtin import DictionaryAttr, FusedLoc, NameLoc, NoneAttr, StringAttr, UnknownLoc
 from xdsl.ir import Attribute, Operation
 
-METADATA_ATTR = "onnx.metadata"
-"""Discardable attribute: a node's metadata_props (the dynamo exporter's module paths live here)."""
+from onnxforge.ir import hierarchy
+from onnxforge.ir.hierarchy import METADATA_ATTR
+
 NAME_SCOPES = "pkg.torch.onnx.name_scopes"
 FUSED_FROM = "onnxforge.fused_from"
 """Node metadata key of exported models: the node names a fused op replaced, comma-separated."""
@@ -96,20 +97,27 @@ def record_replacement(new_ops: Iterable[Operation], replaced: Iterable[Operatio
 
     ``main`` (default: the first new op) takes the anchor's node name; every other op is named
     ``<anchor>/<OpType>_<i>`` unless ``names`` gives it a name. All of them list the replaced
-    nodes and carry the anchor's node metadata (the dynamo exporter's module scopes).
+    nodes and carry the anchor's node metadata (the dynamo exporter's module scopes). Where the replaced
+    ops carry hierarchy tags, every new op gets the lowest common ancestor of their modules
+    (``hierarchy.fused_tag``), so a fusion across modules is tagged where it belongs, not where its
+    anchor happened to be.
     """
     new_ops = list(new_ops)
     if not new_ops:
         return
     main = new_ops[0] if main is None else main
+    replaced = list(replaced)
     replaced_list = sources(replaced)
     base = node_name(anchor)
     metadata = anchor.attributes.get(METADATA_ATTR)
+    tag = hierarchy.fused_tag(replaced)
     for index, op in enumerate(new_ops):
         own = (names or {}).get(op) or (base if op is main or not base else f"{base}/{_op_type(op)}_{index}")
         op.location = location(own, replaced_list)
         if isinstance(metadata, DictionaryAttr) and METADATA_ATTR not in op.attributes:
             op.attributes[METADATA_ATTR] = metadata
+        if tag is not None:
+            hierarchy.set_tag(op, tag)
 
 
 def fused_node_name(fused: Operation, main: Operation) -> str | None:

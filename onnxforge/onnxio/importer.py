@@ -46,6 +46,7 @@ from onnxforge.ir import provenance
 from onnxforge.ir.order import stable_topological_order
 from onnxforge.ir.tensor import DenseAttr
 from onnxforge.ir.types import ANY, NONE, SparseTensorType
+from onnxforge.onnxio import hierarchy
 from onnxforge.onnxio.loader import LoadedModel
 from onnxforge.onnxio.proto import attr_from_proto, type_from_proto
 from onnxforge.onnxio.weights import expected_nbytes
@@ -84,6 +85,10 @@ def _normalise_domain(domain: str) -> str:
 def _string_dict(entries: Iterable) -> DictionaryAttr | None:  # type: ignore[type-arg]
     items = {e.key: StringAttr(e.value) for e in entries}
     return DictionaryAttr(items) if items else None
+
+
+def _string_dict_of(props: dict[str, str]) -> DictionaryAttr | None:
+    return DictionaryAttr({k: StringAttr(v) for k, v in props.items()}) if props else None
 
 
 def _opt_string(text: str) -> StringAttr | None:
@@ -177,12 +182,15 @@ class Importer:
     def __init__(self, loaded: LoadedModel) -> None:
         self.loaded = loaded
         self.label = str(loaded.path) if loaded.path else "model"
+        self.tags: hierarchy.TagPlan | None = None
 
     # --- model ---------------------------------------------------------------
 
     def import_model(self) -> ModuleOp:
         proto = self.loaded.proto
         check_versions(proto.ir_version, {o.domain: o.version for o in proto.opset_import}, self.label)
+        # one schema of module tags, whichever exporter recorded them (the proto is the caller's: not written)
+        self.tags = hierarchy.plan_tags(proto) if hierarchy.has_hierarchy(proto) else None
         opsets = {_normalise_domain(o.domain): o.version for o in proto.opset_import}
         function_keys = {(f.domain, f.name, f.overload) for f in proto.functions}
         self.function_keys = function_keys
@@ -200,7 +208,8 @@ class Importer:
                     "domain": _opt_string(proto.domain),
                     "model_version": IntegerAttr(proto.model_version, i64) if proto.HasField("model_version") else None,
                     "doc_string": _opt_string(proto.doc_string),
-                    "metadata_props": _string_dict(proto.metadata_props),
+                    "metadata_props": _string_dict(proto.metadata_props) if self.tags is None
+                    else _string_dict_of(self.tags.model_props(proto)),
                     "extras": ArrayAttr(extras) if extras else None,
                 }
             ),
@@ -325,7 +334,8 @@ class Importer:
             op.attributes[DOC_ATTR] = StringAttr(node.doc_string)
         if attr_docs := {a.name: StringAttr(a.doc_string) for a in node.attribute if a.doc_string}:
             op.attributes[ATTR_DOCS_ATTR] = DictionaryAttr(attr_docs)
-        provenance.set_imported(op, node.name, {entry.key: entry.value for entry in node.metadata_props})
+        props = self.tags.props(node) if self.tags is not None else {e.key: e.value for e in node.metadata_props}
+        provenance.set_imported(op, node.name, props)
         for name, result in zip(node.output, op.results):
             if name:
                 scope.define(name, result, where)

@@ -26,6 +26,7 @@ from onnxforge.errors import ForgeError
 from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.text import elided_weights, print_ir
 from onnxforge.onnxio.writer import write_text
+from onnxforge.passmanager import tags
 from onnxforge.passmanager.base import ForgePass, RunState, run_state
 from onnxforge.passmanager.rewriting import count_ops
 
@@ -171,6 +172,8 @@ class _Run:
         self.dumps = 0
         self.context = make_context()
         self.original = module.clone() if options.reproducer is not None and options.reproducer_input is None else None
+        self.tagged = tags.is_tagged(module)
+        """Whether the input carries module tags: then every pass must leave every node op tagged."""
 
     def stage(self, stage: Stage, module: ModuleOp) -> int:
         """One stage's sweeps; returns how many it took. A pass that found nothing is skipped until
@@ -224,6 +227,11 @@ class _Run:
         if before_text is not None:
             changed = changed and print_ir(module) != before_text
         record.changed += changed
+        if self.tagged and changed and (inherited := tags.complete_tags(module)):
+            state.statistics[f"{pass_.name}/module tags inherited by new ops"] += inherited
+        if self.tagged and (options.verify_ir_each or options.verify_each is not None) and (
+                problem := tags.check_tags(module)):
+            raise ForgeError(f"pass {pass_.name} broke the module tags: {problem}")
         if options.pass_statistics:
             record.op_counts.append((ops_before, count_ops(module)))
         if options.print_ir_after_all or pass_.name in options.print_ir_after or (options.print_ir_after_change and changed):

@@ -1,8 +1,9 @@
 """Every committed fixture (real HF architectures, both torch exporters) round-trips losslessly.
 
 File → IR → file gives bit-identical onnxruntime outputs, keeps every name,
-initializer byte and symbolic dim name; and the printed IR parses back to the
-same IR.
+initializer byte, symbolic dim name and metadata entry; and the printed IR parses back to the
+same IR. The only addition is the import's module tags (``onnxio.hierarchy``), which the torch
+exports get: the output equals the input with those tags written, and keeps every entry it had.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from onnxforge.compiler import to_ir
 from onnxforge.dialects.context import parse_ir
 from onnxforge.ir.text import print_ir
 from onnxforge.onnxio.exporter import export_model, to_model_proto
+from onnxforge.onnxio.hierarchy import has_hierarchy, tag_model
 from onnxforge.onnxio.loader import load
 from onnxforge.onnxio.writer import write_model
 from onnxforge.runtime import verify
@@ -41,6 +43,11 @@ def test_fixture_round_trip_is_lossless(fixture_model: Path, tmp_path: Path) -> 
     out = tmp_path / "out.onnx"
     write_model(export_model(to_ir(load(fixture_model))), out)
     original, result = onnx.load(fixture_model), onnx.load(out)
+    for before, after in zip(original.graph.node, result.graph.node, strict=True):
+        kept = [(p.key, p.value) for p in after.metadata_props]
+        assert [(p.key, p.value) for p in before.metadata_props] == kept[:len(before.metadata_props)]
+    assert has_hierarchy(original), "every fixture is a torch export"
+    tag_model(original)
     assert _signature(result) == _signature(original)
     onnx.checker.check_model(result, full_check=True)
     report = verify(fixture_model, out)
@@ -62,7 +69,9 @@ def test_ir_with_weights_exports_the_same_model(tmp_path: Path) -> None:
     text = print_ir(to_ir(load(fixture)), weights=True)
     assert "elided" not in text
     model = to_model_proto(parse_ir(text))
-    assert _signature(model) == _signature(onnx.load(fixture))
+    original = onnx.load(fixture)
+    tag_model(original)
+    assert _signature(model) == _signature(original)
     out = tmp_path / "from_text.onnx"
     onnx.save(model, out)
     assert verify(fixture, out).identical

@@ -18,13 +18,13 @@ FIXTURE = FIXTURES / "gpt2_ts.onnx"
 
 
 def test_model_over_the_protobuf_limit_is_written_with_external_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writer, "PROTOBUF_LIMIT", 100_000)  # stands in for 2 GiB
+    monkeypatch.setattr(writer, "PROTOBUF_LIMIT", 200_000)  # stands in for 2 GiB (the file is 270 KB, its graph 120 KB)
     out = tmp_path / "big.onnx"
     written = writer.write_model(export_model(to_ir(load(FIXTURE))), out)
     assert written == [out, tmp_path / "big.onnx.data"]
     skeleton = onnx.load(out, load_external_data=False)
     assert any(t.data_location == onnx.TensorProto.EXTERNAL for t in skeleton.graph.initializer)
-    assert out.stat().st_size < 100_000
+    assert out.stat().st_size < 200_000
     assert verify(FIXTURE, out).identical
 
 
