@@ -5,7 +5,7 @@ Layers, each importing only layers before it (and itself)::
     errors → ortload → targets → ir → dialects → onnxio → analysis → passmanager → transforms → cost → top
 
 where *top* is the user-facing part: ``compiler``, ``passes``, ``runtime``, ``universe``, ``summary``,
-``cli``, ``instruments``; ``targets`` is the list of lowering targets, which ``forgec --help`` reads
+``cli``, ``instruments``, ``frontend`` (PyTorch to tagged ONNX); ``targets`` is the list of lowering targets, which ``forgec --help`` reads
 without loading anything else; ``ortload`` is the one module that imports onnxruntime (an optional
 dependency). Every ``import`` counts, including those inside functions (a lazy import is still a
 dependency, only a cheaper one), and ``from pkg import name`` counts as importing the submodule
@@ -26,7 +26,7 @@ from paths import ROOT
 PACKAGE = ROOT / "onnxforge"
 LAYERS = ["errors", "ortload", "targets", "ir", "dialects", "onnxio", "analysis", "passmanager", "transforms", "cost",
           "top"]
-TOP = {"compiler", "passes", "runtime", "universe", "summary", "cli", "instruments"}
+TOP = {"compiler", "passes", "runtime", "universe", "summary", "cli", "instruments", "frontend"}
 
 
 def _modules() -> dict[str, Path]:

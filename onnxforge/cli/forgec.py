@@ -435,6 +435,9 @@ SUBCOMMANDS = {
     "latency": "onnxforge.cli.instruments",
     "calibrate": "onnxforge.cli.calibrate",
     "cost-validate": "onnxforge.cli.calibrate",
+    "export": "onnxforge.cli.export",
+    "extract": "onnxforge.cli.extract",
+    "modules": "onnxforge.cli.modules",
 }
 """``forgec SUBCOMMAND ...``: the instruments and the cost-model tools, each with its own ``--help``."""
 

@@ -19,7 +19,8 @@ in its ``metadata_props``:
   ancestor of its consumers' modules, or of its producers'), ``fused`` (a pass made it in place of
   nodes of several modules: the lowest common ancestor of them, with ``onnxforge.fused_modules``, a
   JSON object ``{path: number of absorbed nodes}``). A ``functional`` node names its function in
-  ``onnxforge.function`` (``_create_attention_masks``).
+  ``onnxforge.function`` (``_create_attention_masks``). ``shared``: one op computing what ops of several
+  modules computed alike, merged by CSE (layer 1 reusing layer 0's shape chain): the common ancestor.
 
 torch's own keys (``namespace``, ``pkg.torch.onnx.*``) are kept; ``namespace`` is written for
 TorchScript imports too, so Model Explorer groups both. The model's ``metadata_props`` hold
@@ -39,6 +40,8 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import DictionaryAttr, StringAttr
 from xdsl.ir import Operation
 
+from onnxforge.ir.types import TensorType
+
 METADATA_ATTR = "onnx.metadata"
 """Discardable attribute of an op: its node's metadata_props (``provenance`` reads and writes it too)."""
 
@@ -53,7 +56,9 @@ MODULE_TABLE = "onnxforge.module_table"
 NAMESPACE = "namespace"
 """Model Explorer's grouping key (written by the dynamo exporter; by us for TorchScript imports)."""
 
-SOURCES = ("exporter", "functional", "inherited", "fused")
+FLOAT_ELEMS = frozenset({1, 10, 11, 16, 17, 18, 19, 20, 21, 23})
+"""ONNX element types of floating-point data (float, float16, double, bfloat16, the float8s and float4)."""
+SOURCES = ("exporter", "functional", "inherited", "fused", "shared")
 TAG_KEYS = (MODULE, MODULE_CLASS, MODULE_CALL, TAG_SOURCE, FUSED_MODULES, FUNCTION)
 
 
@@ -137,23 +142,25 @@ def common_ancestor(paths: Iterable[str]) -> str:
 
 
 def common_class_chain(path: str, tags: Iterable[Tag]) -> str:
-    """The class chain of ``path`` read off tags of modules at or below it: each chain starts with the
-    chain of every ancestor, and a chain has one class per *called* module, so the ancestor's chain is
-    the prefix of a descendant's chain covering its called ancestors. Found by comparing chains: the
-    longest common prefix of the chains of every tag within ``path``, cut to the path's called depth."""
-    chains = [t.module_class.split("/") for t in tags if t.module_class and is_within(t.module, path)]
-    exact = [c for t, c in zip((t for t in tags if t.module_class and is_within(t.module, path)), chains)
-             if t.module == path]
-    if exact:
-        return "/".join(exact[0])
-    if not chains:
+    """The class chain of ``path`` read off tags of modules at or below it. A chain has one class per
+    *called* module from the root, so an exact tag of ``path`` gives it; otherwise the longest common
+    prefix of the chains below it, cut so that it cannot reach below ``path``: every called module
+    between ``path`` and a tag's module takes at least one atom of the tag's path, so at most
+    ``len(chain) - (depth(tag) - depth(path))`` entries of that chain are ``path``'s or its ancestors'
+    (and at least one: the root is always called)."""
+    within = [t for t in tags if t.module_class and is_within(t.module, path)]
+    for tag in within:
+        if tag.module == path and tag.source in ("exporter", "functional"):
+            return tag.module_class
+    if not within:
         return ""
-    common = chains[0]
-    for chain in chains[1:]:
+    common = within[0].module_class.split("/")
+    for tag in within:
+        chain = tag.module_class.split("/")
         n = 0
         while n < min(len(common), len(chain)) and common[n] == chain[n]:
             n += 1
-        common = common[:n]
+        common = common[:min(n, max(1, len(chain) - (depth(tag.module) - depth(path))))]
     return "/".join(common)
 
 
@@ -196,17 +203,40 @@ def set_tag(op: Operation, tag: Tag, namespace: str | None = None) -> None:
     op.attributes[METADATA_ATTR] = DictionaryAttr({k: StringAttr(v) for k, v in props.items()})
 
 
+def _computes_data(op: Operation) -> bool:
+    """Whether an op yields a floating-point tensor (not shape arithmetic, indices or masks of booleans)."""
+    return any(isinstance(r.type, TensorType) and r.type.elem in FLOAT_ELEMS for r in op.results)
+
+
 def fused_tag(replaced: Iterable[Operation]) -> Tag | None:
-    """The tag of an op made in place of ``replaced``: the lowest common ancestor of their modules, and
-    what it absorbed from each (None when none of them was tagged). One source module is not a fusion
-    across modules: the op keeps that module's tag, call index included."""
-    tags = [t for t in (tag_of(op) for op in replaced) if t is not None]
+    """The tag of an op made in place of ``replaced``: the lowest common ancestor of their modules, and how
+    many exported nodes it absorbed from each (None when none of them was tagged). Only ops that compute
+    data count when there are any: integer shape arithmetic is shared between layers once CSE has run
+    (layer 1's reshapes reuse layer 0's shape chain), and would tag layer 1's attention as the layers'
+    container; for the same reason ops CSE merged across modules (``shared``) do not count unless
+    nothing else does. An op that absorbed
+    nodes of one module only keeps that module's tag (call index and source included), with the count;
+    one that absorbed nodes of one call of a module (the second ``blocks.0``) keeps that call index."""
+    replaced = [op for op in replaced if (t := tag_of(op)) is None or t.source != "shared"] or list(replaced)
+    data = [op for op in replaced if _computes_data(op)]
+    tags = [t for t in (tag_of(op) for op in (data or replaced)) if t is not None]
     if not tags:
         return None
     modules = absorbed(tags)
-    if len(modules) == 1 and all(not t.fused_modules for t in tags):
+    if len(modules) == 1:
         first = tags[0]
-        return Tag(first.module, first.module_class, first.call, first.source)
+        counts = modules if sum(modules.values()) > 1 else {}
+        return Tag(first.module, first.module_class, first.call, first.source, counts, first.function)
     path = common_ancestor(modules)
-    return Tag(path, common_class_chain(path, tags), 0, "fused", modules)
+    calls = {t.call for t in tags}
+    return Tag(path, common_class_chain(path, tags), calls.pop() if len(calls) == 1 else 0, "fused", modules)
 
+
+def share(kept: Operation, merged: Operation) -> None:
+    """``merged`` was merged into ``kept`` (the same computation): when they came from different modules,
+    ``kept`` now stands for both, tagged at their common ancestor as ``shared``."""
+    first, second = tag_of(kept), tag_of(merged)
+    if first is None or second is None or first.module == second.module:
+        return
+    path = common_ancestor((first.module, second.module))
+    set_tag(kept, Tag(path, common_class_chain(path, [first, second]), 0, "shared"))

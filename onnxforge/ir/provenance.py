@@ -92,7 +92,8 @@ def sources(ops: Iterable[Operation]) -> list[str]:
 
 
 def record_replacement(new_ops: Iterable[Operation], replaced: Iterable[Operation], anchor: Operation,
-                       main: Operation | None = None, names: dict[Operation, str] | None = None) -> None:
+                       main: Operation | None = None, names: dict[Operation, str] | None = None,
+                       absorbed: Iterable[Operation] | None = None) -> None:
     """Give ``new_ops`` the provenance of the ``replaced`` ops, whose place ``anchor`` marks.
 
     ``main`` (default: the first new op) takes the anchor's node name; every other op is named
@@ -100,7 +101,8 @@ def record_replacement(new_ops: Iterable[Operation], replaced: Iterable[Operatio
     nodes and carry the anchor's node metadata (the dynamo exporter's module scopes). Where the replaced
     ops carry hierarchy tags, every new op gets the lowest common ancestor of their modules
     (``hierarchy.fused_tag``), so a fusion across modules is tagged where it belongs, not where its
-    anchor happened to be.
+    anchor happened to be. ``absorbed`` (default: ``replaced``) are the ops the tag counts: those the
+    replacement erased, not the matched ones that stay for other users.
     """
     new_ops = list(new_ops)
     if not new_ops:
@@ -110,7 +112,7 @@ def record_replacement(new_ops: Iterable[Operation], replaced: Iterable[Operatio
     replaced_list = sources(replaced)
     base = node_name(anchor)
     metadata = anchor.attributes.get(METADATA_ATTR)
-    tag = hierarchy.fused_tag(replaced)
+    tag = hierarchy.fused_tag(replaced if absorbed is None else absorbed)
     for index, op in enumerate(new_ops):
         own = (names or {}).get(op) or (base if op is main or not base else f"{base}/{_op_type(op)}_{index}")
         op.location = location(own, replaced_list)

@@ -207,6 +207,8 @@ def _functional(props: dict[str, str]) -> str | None:
 class _Tagger:
     table: ModuleTable | None
     calls: dict[str, int]
+    scopes_seen: set[tuple[tuple[str, ...], str]] = field(default_factory=set)
+    """(enclosing scopes, scope) of every TorchScript node name: tells a repeated call from a name with ``_N``."""
     namespaces: dict[str, str] = field(default_factory=dict)
     """Model Explorer ``namespace`` prefix of each module path seen (``: Root/encoder: Encoder``)."""
     coverage: Coverage = field(default_factory=Coverage)
@@ -224,7 +226,9 @@ class _Tagger:
             chain = "/".join(self.table.short_class(m) for m in modules)
         fx = _fx_name(props)
         call = self.calls.get(fx, 0) if fx else 0
-        function = _functional(props)
+        # torch's own modules (Conv2d.forward calling self._conv_forward) are layers, not functional code
+        own = bool(classes) and not classes[-1].startswith("torch.")
+        function = _functional(props) if own or not classes else None
         source = "functional" if function is not None else "exporter"
         if classes and path not in self.namespaces:
             self.namespaces[path] = "/".join(f"{m}: {c}" for m, c in zip(modules, classes))
@@ -249,9 +253,10 @@ class _Tagger:
                     break
                 path = found
                 chain.append(self.table.short_class(found))
-            else:
+            else:  # `proj_1` is the second call of `proj` only where `proj` is a scope there too (not `ln_1`)
                 m = _CALL_SUFFIX.match(scope)
-                base, call = (m.group(1), int(m.group(2))) if m else (scope, 0)
+                repeat = m is not None and (tuple(scopes[:len(called) - 1]), m.group(1)) in self.scopes_seen
+                base, call = (m.group(1), int(m.group(2))) if repeat and m else (scope, 0)
                 path = _join_scope(path, base)
             called.append(path)
         tag = Tag(path, "/".join(chain), call, "exporter")
@@ -350,6 +355,12 @@ def plan_tags(model: ModelProto, table: ModuleTable | None = None, calls: dict[s
     tags: dict[int, Tag] = {}
     graphs = list(_graphs(model.graph))
     graphs += [(f, list(f.node), None) for f in model.functions]  # type: ignore[misc]
+    if table is None:
+        for _, nodes, _ in graphs:
+            for node in nodes:
+                if node.name.startswith("/"):
+                    scopes = [s for s in node.name.split("/")[1:-1] if s]
+                    tagger.scopes_seen.update((tuple(scopes[:i]), s) for i, s in enumerate(scopes))
     for _, nodes, _ in graphs:
         for node in nodes:
             props = _props(node)

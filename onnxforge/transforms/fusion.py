@@ -147,10 +147,13 @@ class Fusion:
         named = {made[id(b)]: b.name for b in builds if b.name}
         main = next((made[id(b)] for b in builds if not b.name), made[id(builds[0])])
         new_ops = [*(op for op in placed if not isinstance(op, InitializerOp)), *made.values()]
-        provenance.record_replacement(new_ops, replaced, anchor, main=main, names=named)
         for old, new in results.items():
             self.rewriter.replace_all_uses_with(old, real(new))
         erase_dead(self.rewriter, replaced)
+        # the module tag counts what the fusion absorbed: a matched op that other ops still use (a shape
+        # chain CSE shared between layers) stays where it is and does not pull the fused op up the tree
+        absorbed = [op for op in replaced if op.parent is None]
+        provenance.record_replacement(new_ops, replaced, anchor, main=main, names=named, absorbed=absorbed or None)
         return new_ops
 
 

@@ -32,6 +32,7 @@ from xdsl.traits import is_side_effect_free
 from onnxforge.dialects.onnx.base import OnnxOp
 from onnxforge.dialects.onnx.queries import op_type
 from onnxforge.dialects.onnx.structure import ATTR_DOCS_ATTR, DOC_ATTR, NAMES_ATTR
+from onnxforge.ir import hierarchy
 from onnxforge.ir.provenance import METADATA_ATTR
 from onnxforge.passmanager import Accuracy, ForgePass, RunState
 
@@ -71,5 +72,6 @@ class CSEPass(ForgePass):
                 continue
             for old, new in zip(op.results, kept.results):
                 old.replace_all_uses_with(new)
+            hierarchy.share(kept, op)
             op.detach()
             op.erase()
