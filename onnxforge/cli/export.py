@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from onnxforge.cli.command import run, subcommand_argv
 from onnxforge.errors import ForgeError
 from onnxforge.targets import TARGET_KINDS
 
-EXIT_ERROR, EXIT_INTERNAL = 1, 70
 EXPORTERS = ("auto", "dynamo", "torchscript")
 
 
@@ -87,44 +87,37 @@ def _unpack(made: Any, spec: str) -> tuple[Any, tuple, dict, Any]:  # type: igno
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv[1:] if argv and argv[0] == "export" else argv)
-    try:
-        if args.output.exists() and args.output.is_dir():
-            raise ForgeError(f"{args.output}: is a directory")
-        try:
-            import torch
-        except ImportError as err:
-            raise ForgeError("forgec export needs PyTorch: pip install 'onnxforge[models]'") from err
-        from onnxforge.frontend.torch_export import export
+    args = _parser().parse_args(subcommand_argv(argv, "export"))
+    return run(lambda: _main(args), args.debug)
 
-        made = load_factory(args.factory)()
-        module, inputs, kwargs, dynamic_shapes = _unpack(made, args.factory)
-        if not isinstance(module, torch.nn.Module):
-            raise ForgeError(f"{args.factory}: returned a {type(module).__name__}, not a torch.nn.Module")
-        report = export(module, inputs, args.output, kwargs=kwargs, dynamic_shapes=dynamic_shapes,
-                        exporter=args.exporter, pipeline=None if args.pipeline == "none" else args.pipeline,
-                        target=args.target, opset=args.opset, verify=args.verify)
-        if args.report == "json":
-            print(json.dumps(report.as_json(), indent=1))
-        else:
-            print(f"forgec: {report.summary()}", file=sys.stderr)
-        from_exporter = report.coverage.by_source["exporter"] + report.coverage.by_source["functional"]
-        share = 100.0 * from_exporter / report.coverage.total if report.coverage.total else 100.0
-        if args.require_coverage is not None and share < args.require_coverage:
-            args.output.unlink(missing_ok=True)
-            raise ForgeError(f"{args.output}: {share:.1f} % of the nodes tagged by the exporter, under the "
-                             f"required {args.require_coverage:g} % (inherited: {report.coverage.by_source['inherited']})")
-        return 0
-    except ForgeError as err:
-        print(f"forgec: error: {err}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        return 130
-    except Exception as err:  # an internal error: one line, unless --debug
-        if args.debug:
-            raise
-        print(f"forgec: error: internal error: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
-        return EXIT_INTERNAL
+
+def _main(args: argparse.Namespace) -> int:
+    if args.output.exists() and args.output.is_dir():
+        raise ForgeError(f"{args.output}: is a directory")
+    try:
+        import torch
+    except ImportError as err:
+        raise ForgeError("forgec export needs PyTorch: pip install 'onnxforge[models]'") from err
+    from onnxforge.frontend.torch_export import export
+
+    made = load_factory(args.factory)()
+    module, inputs, kwargs, dynamic_shapes = _unpack(made, args.factory)
+    if not isinstance(module, torch.nn.Module):
+        raise ForgeError(f"{args.factory}: returned a {type(module).__name__}, not a torch.nn.Module")
+    report = export(module, inputs, args.output, kwargs=kwargs, dynamic_shapes=dynamic_shapes,
+                    exporter=args.exporter, pipeline=None if args.pipeline == "none" else args.pipeline,
+                    target=args.target, opset=args.opset, verify=args.verify)
+    if args.report == "json":
+        print(json.dumps(report.as_json(), indent=1))
+    else:
+        print(f"forgec: {report.summary()}", file=sys.stderr)
+    from_exporter = report.coverage.by_source["exporter"] + report.coverage.by_source["functional"]
+    share = 100.0 * from_exporter / report.coverage.total if report.coverage.total else 100.0
+    if args.require_coverage is not None and share < args.require_coverage:
+        args.output.unlink(missing_ok=True)
+        raise ForgeError(f"{args.output}: {share:.1f} % of the nodes tagged by the exporter, under the "
+                         f"required {args.require_coverage:g} % (inherited: {report.coverage.by_source['inherited']})")
+    return 0
 
 
 if __name__ == "__main__":

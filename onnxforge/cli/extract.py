@@ -18,13 +18,13 @@ output is written atomically (no partial file is left).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from onnxforge.cli.command import run, subcommand_argv
 from onnxforge.errors import ForgeError
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from onnxforge.onnxio.extract import Extraction
 
-EXIT_ERROR, EXIT_INTERNAL = 1, 70
 TOLERANCE = 1e-6
 """Largest max |Δ| of an extracted output, absolute up to magnitude 1 and relative to max |value| above."""
 
@@ -62,26 +61,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["extract"]:  # from forgec's subcommand table
-        argv = argv[1:]
-    args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except ForgeError as err:
-        print(f"forgec: error: {err}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("forgec: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # --list into ``head``: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's advice: no second error at exit
-        return EXIT_ERROR
-    except Exception as err:  # a bug of ours: one line, the traceback with --debug
-        if args.debug:
-            raise
-        print(f"forgec: internal error: {type(err).__name__}: {err} (rerun with --debug for a traceback)", file=sys.stderr)
-        return EXIT_INTERNAL
+    args = _parser().parse_args(subcommand_argv(argv, "extract"))
+    return run(lambda: _run(args), args.debug)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -18,10 +18,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from onnxforge.cli.command import run, subcommand_argv
 from onnxforge.errors import ForgeError
 from onnxforge.targets import TARGET_KINDS
 
-EXIT_ERROR, EXIT_INTERNAL = 1, 70
 FORMATS = ("tree", "md", "json")
 
 
@@ -98,33 +98,22 @@ def build(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "modules":
-        argv = argv[1:]
-    args = _parser().parse_args(argv)
-    try:
-        _check(args)
-        from onnxforge.cost.modules import RENDER
+    args = _parser().parse_args(subcommand_argv(argv, "modules"))
+    return run(lambda: _main(args), args.debug)
 
-        text = RENDER[args.format](build(args))
-        if args.output is None:
-            sys.stdout.write(text)
-        else:
-            from onnxforge.onnxio.writer import write_text
 
-            write_text(args.output, text)
-        return 0
-    except ForgeError as err:
-        print(f"forgec: error: {err}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("forgec: interrupted", file=sys.stderr)
-        return 130
-    except Exception as err:  # a bug of ours: one line, the traceback with --debug
-        if args.debug:
-            raise
-        print(f"forgec: internal error: {type(err).__name__}: {err} (rerun with --debug for a traceback)", file=sys.stderr)
-        return EXIT_INTERNAL
+def _main(args: argparse.Namespace) -> int:
+    _check(args)
+    from onnxforge.cost.modules import RENDER
+
+    text = RENDER[args.format](build(args))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from onnxforge.onnxio.writer import write_text
+
+        write_text(args.output, text)
+    return 0
 
 
 if __name__ == "__main__":
