@@ -79,6 +79,7 @@ def measure(arch: str, exporter: str, rounds: int, extract: bool, folder: Path) 
         "plain_export_s": round(statistics.median(plain_s), 2), "tagged_export_s": round(statistics.median(tagged_s), 2),
         "ratio": round(statistics.median(tagged_s) / statistics.median(plain_s), 3),
     }
+    print(json.dumps(result), flush=True)
     if extract and arch in LAYERS:
         layers = getattr(model.config, "num_hidden_layers", None) or model.config.n_layer
         worst, failed = 0.0, []
@@ -90,7 +91,7 @@ def measure(arch: str, exporter: str, rounds: int, extract: bool, folder: Path) 
             if run.returncode != 0:
                 failed.append(f"{index}: {run.stderr.strip()}")
             else:
-                shown = run.stderr.split("max |Δ| ", 1)[-1].splitlines()[0]  # "name 0, name2 1.2e-07"
+                shown = run.stderr.split("max |Δ| ", 1)[-1].split(";")[0]  # "name 0, name2 1.2e-07; wrote …"
                 worst = max([worst, *(float(item.split()[-1]) for item in shown.split(", ") if item.split())])
         result["layers_extracted"] = layers - len(failed)
         result["layers"] = layers
