@@ -39,6 +39,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
         "nn-fuse-qkv",
         "nn-fuse-linear",
         "nn-fuse-conv-batchnorm",
+        "nn-fuse-conv-affine",
         "nn-fuse-conv-activation",
         "nn-lower",
     ),

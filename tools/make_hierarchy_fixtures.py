@@ -79,6 +79,11 @@ def build(name: str):  # type: ignore[no-untyped-def]
     if name in ("bert", "gpt2", "llama", "vit", "resnet"):
         model, inputs, _ = hf_zoo.build(name)
         return model, inputs, _dims(inputs, sequence=hf_zoo.ARCHS[name].inputs == "text")
+    if name == "resnet18":  # microsoft/resnet-18's layout (basic blocks, depths 2-2-2-2), narrow
+        config = tf.ResNetConfig(embedding_size=8, hidden_sizes=[8, 16, 24, 32], depths=[2, 2, 2, 2], layer_type="basic")
+        model = tf.ResNetModel(config).eval()
+        x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(hf_zoo.SEED))
+        return model, {"pixel_values": x}, {"pixel_values": {0: torch.export.Dim("batch")}}
     if name == "whisper":
         config = hf_zoo.ARCHS["whisper_encoder"].config("tiny")
         model = tf.WhisperModel(config).eval()
@@ -103,7 +108,7 @@ def build(name: str):  # type: ignore[no-untyped-def]
     raise ValueError(name)
 
 
-MODELS = ("bert", "gpt2", "llama", "vit", "resnet", "whisper", "t5", "toy", "branchy")
+MODELS = ("bert", "gpt2", "llama", "vit", "resnet", "resnet18", "whisper", "t5", "toy", "branchy")
 
 
 def expected(model: torch.nn.Module) -> dict:  # type: ignore[type-arg]

@@ -122,7 +122,7 @@ def _dynamo(module: torch.nn.Module, args: tuple, kwargs: dict, dynamic_shapes: 
     return onnx_program.model_proto, calls
 
 
-def _dynamic_axes(dynamic_shapes: Any, names: list[str]) -> dict[str, dict[int, str]] | None:
+def dynamic_axes(dynamic_shapes: Any, names: list[str]) -> dict[str, dict[int, str]] | None:
     """torch.export's ``dynamic_shapes`` ({input: {axis: Dim}} or a tuple in argument order) as the
     TorchScript exporter's ``dynamic_axes``."""
     if not dynamic_shapes:
@@ -144,15 +144,15 @@ def _torchscript(module: torch.nn.Module, args: tuple, kwargs: dict, dynamic_sha
     positional = [p for p in inspect.signature(module.forward).parameters][: len(args)]
     names = positional + list(kwargs)
     path = folder / "torchscript.onnx"
-    with torch.no_grad(), _forward_taking(module, len(args), list(kwargs)):
+    with torch.no_grad(), forward_taking(module, len(args), list(kwargs)):
         torch.onnx.export(module, (*args, *kwargs.values()), str(path), dynamo=False,
                           opset_version=opset or TORCHSCRIPT_OPSET, do_constant_folding=False, input_names=names,
-                          dynamic_axes=_dynamic_axes(dynamic_shapes, names))
+                          dynamic_axes=dynamic_axes(dynamic_shapes, names))
     return onnx.load(str(path))
 
 
 @contextlib.contextmanager
-def _forward_taking(module: torch.nn.Module, positional: int, keywords: list[str]) -> Iterator[None]:
+def forward_taking(module: torch.nn.Module, positional: int, keywords: list[str]) -> Iterator[None]:
     """Give the instance, for the trace, a forward taking every input positionally: the TorchScript exporter
     passes keyword inputs positionally and fills other parameters with defaults, which Hugging Face's
     output-capturing decorators pass again by keyword. Patching the instance (not wrapping the module)

@@ -118,12 +118,12 @@ def _weight(value: SSAValue) -> np.ndarray:
     return tensor.numpy()
 
 
-def _check_channels(bn: Operation, channels: int) -> None:
-    dims = dims_of(bn.operands[0])
+def _check_channels(y: SSAValue, channels: int, what: str) -> None:
+    dims = dims_of(y)
     if dims is not None and (len(dims) < 2 or isinstance(dims[1], int) and dims[1] != channels):
-        fail(f"BatchNormalization input {list(dims)} does not have {channels} channels in dim 1")
-    if elem_of(bn.operands[0]) not in WEIGHT_ELEMS:
-        fail("BatchNormalization input is not f16, f32 or f64")
+        fail(f"{what} input {list(dims)} does not have {channels} channels in dim 1")
+    if elem_of(y) not in WEIGHT_ELEMS:
+        fail(f"{what} input is not f16, f32 or f64")
 
 
 # --- the pattern -------------------------------------------------------------------------------------
@@ -143,33 +143,38 @@ class FoldBatchNorm(FusionPattern):
         affine = batchnorm_affine(op)
         if len(list(y.uses)) != 1:
             fail(f"the {producer.name} output has other readers than the BatchNormalization")
-        if isinstance(producer, (ConvOp, NNConvOp)):
-            fused = _conv(producer, op, affine, fusion)
-        elif isinstance(producer, ConvTransposeOp):
-            fused = _conv_transpose(producer, op, affine, fusion)
-        else:
-            fused = _gemm(producer, op, affine, fusion)
+        fused = fold_affine(producer, op, affine, fusion, "bn")
         fusion.replace(producer, fused, [producer, op], {op.results[0]: fused.results[0]})
 
 
-def _conv(conv: Operation, bn: Operation, affine: Affine, fusion: Fusion) -> Build:
+def fold_affine(producer: Operation, consumer: Operation, affine: Affine, fusion: Fusion, suffix: str) -> Build:
+    """The Conv (as ``nn.conv``), ConvTranspose or Gemm ``producer`` with the per-channel ``affine`` map that
+    ``consumer`` applies to its output folded into its weight and bias (new initializers ``<w>_<suffix>``)."""
+    if isinstance(producer, (ConvOp, NNConvOp)):
+        return _conv(producer, consumer, affine, fusion, suffix)
+    if isinstance(producer, ConvTransposeOp):
+        return _conv_transpose(producer, consumer, affine, fusion, suffix)
+    return _gemm(producer, consumer, affine, fusion, suffix)
+
+
+def _conv(conv: Operation, bn: Operation, affine: Affine, fusion: Fusion, suffix: str) -> Build:
     if isinstance(conv, NNConvOp) and conv.activation.data:
-        fail(f"a {conv.activation.data} activation sits between the conv and the BatchNormalization")
+        fail(f"a {conv.activation.data} activation sits between the conv and the {_kind(bn)}")
     x, w_value, b_value = conv.operands
     weight = _weight(w_value)
     channels = affine.scale.shape[0]
     if weight.ndim < 3 or weight.shape[0] != channels:
         fail(f"Conv weight {list(weight.shape)} does not have {channels} output channels")
     bias = _bias(b_value, channels)
-    _check_channels(bn, channels)
+    _check_channels(conv_output(bn), channels, _kind(bn))
     folded = weight.astype(np.float64)
     folded *= affine.scale.reshape(-1, *[1] * (weight.ndim - 1))
-    w, b = _weights(conv, w_value, folded, bias * affine.scale + affine.shift, weight.dtype, fusion)
+    w, b = _weights(conv, w_value, folded, bias * affine.scale + affine.shift, weight.dtype, fusion, suffix)
     attrs = conv.conv_attrs if isinstance(conv, NNConvOp) else DictionaryAttr(dict(conv.properties))
     return Build(NNConvOp, [x, w, b], [bn.results[0].type], {"conv_attrs": attrs, "activation": StringAttr("")})
 
 
-def _conv_transpose(conv: Operation, bn: Operation, affine: Affine, fusion: Fusion) -> Build:
+def _conv_transpose(conv: Operation, bn: Operation, affine: Affine, fusion: Fusion, suffix: str) -> Build:
     x, w_value, b_value = conv.operands
     weight = _weight(w_value)
     group = int_prop(conv, "group", 1)
@@ -177,16 +182,17 @@ def _conv_transpose(conv: Operation, bn: Operation, affine: Affine, fusion: Fusi
     if group is None or group < 1 or weight.ndim < 3 or weight.shape[0] % group or weight.shape[1] * group != channels:
         fail(f"ConvTranspose weight {list(weight.shape)} with group {group} does not have {channels} output channels")
     bias = _bias(b_value, channels)
-    _check_channels(bn, channels)
+    _check_channels(conv_output(bn), channels, _kind(bn))
     # [C_in, M/g, k…] viewed as [g, C_in/g, M/g, k…]: output channel g·(M/g) + j scales [g, :, j].
     grouped = weight.reshape(group, weight.shape[0] // group, weight.shape[1], *weight.shape[2:])
     folded = grouped.astype(np.float64)
     folded *= affine.scale.reshape(group, 1, weight.shape[1], *[1] * (weight.ndim - 2))
-    w, b = _weights(conv, w_value, folded.reshape(weight.shape), bias * affine.scale + affine.shift, weight.dtype, fusion)
+    w, b = _weights(conv, w_value, folded.reshape(weight.shape), bias * affine.scale + affine.shift, weight.dtype,
+                    fusion, suffix)
     return Build(type(conv), [x, w, b], [bn.results[0].type], dict(conv.properties))
 
 
-def _gemm(gemm: Operation, bn: Operation, affine: Affine, fusion: Fusion) -> Build:
+def _gemm(gemm: Operation, bn: Operation, affine: Affine, fusion: Fusion, suffix: str) -> Build:
     a, b_value, c_value = gemm.operands
     weight = _weight(b_value)
     channels = affine.scale.shape[0]
@@ -201,19 +207,29 @@ def _gemm(gemm: Operation, bn: Operation, affine: Affine, fusion: Fusion) -> Bui
         if c is None or c.strings is not None or beta is None:
             fail("Gemm C is not a constant")
         bias = c.numpy().astype(np.float64) * beta
-    _check_channels(bn, channels)
+    _check_channels(conv_output(bn), channels, _kind(bn))
     folded = weight.astype(np.float64)
     folded *= affine.scale.reshape((-1, 1) if trans_b else (1, -1))
-    w, b = _weights(gemm, b_value, folded, bias * affine.scale + affine.shift, weight.dtype, fusion)
+    w, b = _weights(gemm, b_value, folded, bias * affine.scale + affine.shift, weight.dtype, fusion, suffix)
     return Build(type(gemm), [a, w, b], [bn.results[0].type], {**gemm.properties, "beta": FloatAttr(1.0, f32)})
 
 
 def _weights(op: Operation, weight: SSAValue, folded: np.ndarray, bias: np.ndarray, dtype: np.dtype,
-             fusion: Fusion) -> tuple[Value, Value]:
+             fusion: Fusion, suffix: str) -> tuple[Value, Value]:
     """New initializers holding the folded weight and bias (cast once to the weight's element type)."""
     owner = weight.owner
     hint = owner.tensor_name.data if isinstance(owner, InitializerOp) else name_or_kind(op)
-    return fusion.initializer(folded.astype(dtype), f"{hint}_bn"), fusion.initializer(bias.astype(dtype), f"{hint}_bn_bias")
+    return (fusion.initializer(folded.astype(dtype), f"{hint}_{suffix}"),
+            fusion.initializer(bias.astype(dtype), f"{hint}_{suffix}_bias"))
+
+
+def conv_output(consumer: Operation) -> SSAValue:
+    """The operand of ``consumer`` that the conv/Gemm produced (BN: its input; Add/Mul/…: the non-constant one)."""
+    return next((v for v in consumer.operands if constant_of(v) is None), consumer.operands[0])
+
+
+def _kind(op: Operation) -> str:
+    return getattr(getattr(op, "SIGNATURE", None), "op_type", op.name)
 
 
 def _unpaired_reason(bn: Operation) -> str:

@@ -46,9 +46,9 @@ TRANSFORMER_FUSIONS = (
 """``nn-fuse-skip-layer-norm`` is not in the default pipelines: onnxruntime 1.31's CPU SkipLayerNormalization
 measured 3.5–6 % slower end to end than Add + LayerNormalization (ViT-B and GPT-2 dynamo exports, 2 threads,
 2026-11-22, with and without the bias absorbed); add it with ``--passes`` for execution providers where it pays."""
-VISION_FUSIONS = "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-fuse-conv-activation,nn-fuse-linear"
+VISION_FUSIONS = "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-fuse-conv-affine,nn-fuse-conv-activation,nn-fuse-linear"
 HYBRID_FUSIONS = (
-    "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-fuse-conv-activation,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,"
+    "onnx-infer-shapes,nn-fuse-conv-batchnorm,nn-fuse-conv-affine,nn-fuse-conv-activation,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,"
     "nn-fuse-rotary-embedding,nn-fuse-attention,nn-fuse-qkv,nn-fuse-linear"
 )
 PORTABLE_FUSIONS = "onnx-infer-shapes,nn-fuse-layer-norm{target=portable},nn-fuse-gelu{target=portable}"

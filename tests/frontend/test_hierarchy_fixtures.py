@@ -41,7 +41,7 @@ def test_every_model_and_exporter_is_there() -> None:
         ("whisper", "torchscript"): "aten::diff",  # transformers 5's decoder mask
         ("t5", "dynamo"): "Cannot view a tensor",  # torch.export on T5Attention, static shapes too
     }
-    for model in ("bert", "gpt2", "llama", "vit", "resnet", "whisper", "t5", "toy"):
+    for model in ("bert", "gpt2", "llama", "vit", "resnet", "resnet18", "whisper", "t5", "toy"):
         for exporter, suffix in (("dynamo", "dynamo"), ("torchscript", "ts")):
             if (model, exporter) in limits:
                 assert limits[model, exporter] in EXPECTED[model][exporter]["error"]
@@ -125,7 +125,7 @@ def test_any_file_is_tagged_alike_without_the_live_module(path: Path) -> None:
     assert seen(bare) == seen(onnx.load(path))
 
 
-@pytest.mark.parametrize("name", ["bert", "gpt2", "llama", "vit", "whisper", "resnet"])
+@pytest.mark.parametrize("name", ["bert", "gpt2", "llama", "vit", "whisper", "resnet", "resnet18"])
 def test_parameters_read_off_initializers_match_pytorch(name: str) -> None:
     """Without the table (another exporter's file), parameters come from state-dict-named initializers: the
     dynamo export keeps them all, so every module's count is PyTorch's parameters and float buffers
@@ -145,7 +145,7 @@ def test_parameters_read_off_initializers_match_pytorch(name: str) -> None:
 
 
 @pytest.mark.parametrize("target", ["standard", "ort", "portable", "tensorrt"])
-@pytest.mark.parametrize("name", ["bert_dynamo", "llama_dynamo", "whisper_dynamo", "gpt2_ts", "t5_ts", "resnet_dynamo"])
+@pytest.mark.parametrize("name", ["bert_dynamo", "llama_dynamo", "whisper_dynamo", "gpt2_ts", "t5_ts", "resnet18_dynamo"])
 def test_tags_survive_the_pipeline_for_every_target(name: str, target: str, tmp_path: Path) -> None:
     out = tmp_path / "out.onnx"
     result = subprocess.run([sys.executable, "-m", "onnxforge.cli.forgec", str(HIERARCHY / f"{name}.onnx"), "-o", str(out),
