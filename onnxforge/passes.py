@@ -23,6 +23,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
         "onnx-simplify-shape-chains",
         "onnx-fold-constants",
         "onnx-fold-neutral-elements",
+        "onnx-cancel-reshape-pairs",
         "onnx-canonicalize",
         "onnx-merge-constants",
         "onnx-cse",

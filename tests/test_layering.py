@@ -26,7 +26,7 @@ from paths import ROOT
 PACKAGE = ROOT / "onnxforge"
 LAYERS = ["errors", "ortload", "targets", "ir", "dialects", "onnxio", "analysis", "passmanager", "transforms", "cost",
           "top"]
-TOP = {"compiler", "passes", "runtime", "universe", "summary", "cli", "instruments", "frontend"}
+TOP = {"compiler", "passes", "runtime", "universe", "summary", "cli", "instruments", "frontend", "batch"}
 
 
 def _modules() -> dict[str, Path]:

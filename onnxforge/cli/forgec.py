@@ -438,6 +438,7 @@ SUBCOMMANDS = {
     "export": "onnxforge.cli.export",
     "extract": "onnxforge.cli.extract",
     "modules": "onnxforge.cli.modules",
+    "batch": "onnxforge.cli.batch",
 }
 """``forgec SUBCOMMAND ...``: the instruments and the cost-model tools, each with its own ``--help``."""
 

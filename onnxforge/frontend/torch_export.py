@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 EXPORTERS = ("auto", "dynamo", "torchscript")
 TORCHSCRIPT_OPSET = 18
+PROTOBUF_LIMIT = (2 << 30) - (64 << 20)
+"""Serialized size above which weights go to external data (protobuf refuses messages of 2 GiB)."""
 
 
 @dataclass
@@ -218,39 +220,37 @@ def export(module: torch.nn.Module, args: tuple = (), path: str | os.PathLike[st
                 raise ForgeError(f"the TorchScript exporter could not export {type(module).__name__}: "
                                  f"{_first_line(err)}") from err
             used = "torchscript"
-            for info in table.modules.values():
-                info.calls = 0
         export_seconds = time.perf_counter() - start
         exported_coverage = tag_model(proto, table, calls)
-        if used == "torchscript":
-            _count_torchscript_calls(proto, table)
-            tag_model(proto, table)  # the calls are in the table now (tags are kept; the table is rewritten)
         nodes_exported = len(proto.graph.node)
-        from onnxforge.compiler import compile as forge_compile
+        if pipeline is None:  # the tagged export as it is: no IR round trip
+            _save(proto, path)
+            ran = "none"
+        else:
+            from onnxforge.compiler import compile as forge_compile
 
-        compiled = forge_compile(proto, pipeline=pipeline or "none", target=target, report=True)
-        compiled.save(path)
+            compiled = forge_compile(proto, pipeline=pipeline, target=target, report=True)
+            compiled.save(path)
+            ran = compiled.summary.pipeline
     written = onnx.load(str(path), load_external_data=False)
     report = ExportReport(path, used, exported_coverage, coverage(written), table, nodes_exported,
-                          len(written.graph.node), export_seconds, time.perf_counter() - start, reason,
-                          compiled.summary.pipeline)
+                          len(written.graph.node), export_seconds, time.perf_counter() - start, reason, ran)
     if verify:
         report.max_abs_diff = _verify(module, args, kwargs, path)
     return report
 
 
-def _count_torchscript_calls(proto: onnx.ModelProto, table: ModuleTable) -> None:
-    """Calls per module of a TorchScript export: one more than the largest call index its nodes carry
-    (a module whose nodes all got folded away keeps 0)."""
-    from onnxforge.ir.hierarchy import MODULE, MODULE_CALL
-
-    for node in proto.graph.node:
-        props = {e.key: e.value for e in node.metadata_props}
-        info = table.modules.get(props.get(MODULE, "\0"))
-        if info is not None and props.get("onnxforge.tag_source") == "exporter":
-            info.calls = max(info.calls, int(props.get(MODULE_CALL, "0")) + 1)
-    if "" in table.modules:
-        table.modules[""].calls = max(table.modules[""].calls, 1)
+def _save(proto: onnx.ModelProto, path: Path) -> None:
+    """Write a model atomically (a temporary file in the destination folder, then one rename); its weights
+    go to ``<name>.data`` beside it when the model would pass protobuf's 2 GiB."""
+    big = proto.ByteSize() > PROTOBUF_LIMIT
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        onnx.save_model(proto, str(temporary), save_as_external_data=big, all_tensors_to_one_file=True,
+                        location=f"{path.name}.data")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _first_line(err: BaseException) -> str:

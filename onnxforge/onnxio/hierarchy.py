@@ -394,11 +394,20 @@ def plan_tags(model: ModelProto, table: ModuleTable | None = None, calls: dict[s
 
 
 def tag_model(model: ModelProto, table: ModuleTable | None = None, calls: dict[str, int] | None = None) -> Coverage:
-    """Write the tags of ``plan_tags`` on ``model`` in place; return the coverage."""
+    """Write the tags of ``plan_tags`` on ``model`` in place; return the coverage. A given table also learns
+    how often each module ran (one more than the largest call index its nodes carry; the root at least
+    once)."""
     plan = plan_tags(model, table, calls)
     for _, nodes, _ in [*_graphs(model.graph), *((f, list(f.node), None) for f in model.functions)]:
         for node in nodes:
-            _set(node, plan.node_props.get(node_key(node), {}))
+            props = plan.node_props.get(node_key(node), {})
+            _set(node, props)
+            tag = Tag.from_props(props)
+            info = plan.table.modules.get(tag.module) if tag is not None and tag.source != "inherited" else None
+            if info is not None and tag is not None:
+                info.calls = max(info.calls, tag.call + 1)
+    if "" in plan.table.modules:
+        plan.table.modules[""].calls = max(plan.table.modules[""].calls, 1)
     _set_model_table(model, plan.table)
     return plan.coverage
 

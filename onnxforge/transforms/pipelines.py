@@ -37,7 +37,7 @@ class Pipeline:
 
 CLEANUP = (
     "onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,onnx-canonicalize,"
-    "onnx-merge-constants,onnx-cse,onnx-eliminate-dead"
+    "onnx-cancel-reshape-pairs,onnx-merge-constants,onnx-cse,onnx-eliminate-dead"
 )
 TRANSFORMER_FUSIONS = (
     "onnx-infer-shapes,nn-fuse-layer-norm,nn-fuse-rms-norm,nn-fuse-gelu,nn-fuse-rotary-embedding,nn-fuse-attention,"
