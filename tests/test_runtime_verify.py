@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import onnx
 import pytest
@@ -55,3 +57,24 @@ def test_inputs_over_the_budget_are_refused_before_allocating() -> None:
     model = _model([h.make_node("Relu", ["x"], ["y"])], {}, [100_000, "n", 100_000], T.FLOAT)
     with pytest.raises(ForgeError, match="over the 1024 MiB verification budget"):
         runtime.verify(model, model)
+
+
+def test_a_crash_probe_reports_how_the_child_died(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probe runs in a forked child: a healthy run is no crash; a run that aborts the process (as
+    onnxruntime 1.31's LSTM does on an empty batch) is reported by its signal, and this process goes on."""
+    feeds = {"x": np.zeros((0, 4), np.float32)}
+    assert runtime.crashes(BATCH_IS_EMPTY, feeds) is None
+    monkeypatch.setattr(runtime, "run_session", lambda *_: os.abort())
+    assert runtime.crashes(BATCH_IS_EMPTY, feeds) == "SIGABRT"
+
+
+def test_a_binding_that_crashes_the_original_is_skipped_and_one_that_crashes_the_result_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    crashing: list[object] = []
+    monkeypatch.setattr(runtime, "crashes", lambda model, feeds: "SIGABRT" if model is crashing[0] else None)
+    crashing.append(BATCH_IS_EMPTY)
+    report = runtime.verify(BATCH_IS_EMPTY, FOLDED_TO_FALSE)
+    assert report.skipped_bindings == ["batch=0: onnxruntime crashes running the original (SIGABRT)"]
+    crashing[0] = FOLDED_TO_FALSE
+    report = runtime.verify(BATCH_IS_EMPTY, FOLDED_TO_FALSE)
+    assert any("onnxruntime crashes running the result (SIGABRT)" in p for p in report.problems)

@@ -25,6 +25,7 @@ from onnx import TensorProto as T
 from xdsl.dialects.builtin import DenseArrayBase, StringAttr, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+from xdsl.rewriter import InsertPoint
 from xdsl.traits import HasCanonicalizationPatternsTrait
 
 from onnxforge.dialects.onnx.generated import (
@@ -33,17 +34,22 @@ from onnxforge.dialects.onnx.generated import (
     AveragePoolFamily,
     CastFamily,
     ConcatFamily,
+    ConstantOfShapeOp,
     ConvIntegerOp,
     ConvOp,
     DivOp,
     DropoutFamily,
     ExpandOp,
     FlattenOp,
+    GatherOp,
+    GRUFamily,
     IdentityOp,
+    LSTMFamily,
     MaxPoolFamily,
     MulOp,
     PadFamily,
     ReshapeFamily,
+    RNNFamily,
     SliceFamily,
     SplitFamily,
     SqueezeFamily,
@@ -70,6 +76,7 @@ from onnxforge.dialects.onnx.queries import (
     split_is_whole,
     str_prop,
 )
+from onnxforge.dialects.onnx.structure import NoValueOp
 from onnxforge.ir.dead import erase_dead
 from onnxforge.ir.patterns import applies_to
 from onnxforge.ir.types import Dim
@@ -478,6 +485,46 @@ class ZeroPadIntoConv(RewritePattern):
         rewriter.notify_op_modified(op)
 
 
+# --- recurrent layers ----------------------------------------------------------------------------
+
+
+_MOVES_DATA = (SliceFamily, GatherOp, ReshapeFamily, SqueezeFamily, UnsqueezeFamily, ExpandOp, TransposeOp,
+               IdentityOp, FlattenOp, SplitFamily)
+"""Ops whose every output element is an element of their first input: zeros in, zeros out."""
+
+
+def _all_zero(value: SSAValue, depth: int = 8) -> bool:
+    """A value that is zeros of its type, whatever its run-time shape: a zero constant, ConstantOfShape
+    filled with zero (its default), or a slice, gather or reshape of one (a stacked LSTM's per-layer
+    ``h0[i]``)."""
+    tensor = constant_of(value)
+    if tensor is not None:
+        return tensor.strings is None and tensor.size <= MAX_CHECKED and not np.any(tensor.numpy())
+    owner = value.owner
+    if isinstance(owner, ConstantOfShapeOp):
+        fill = owner.properties.get("value")
+        return fill is None or not np.any(fill.value.numpy())  # type: ignore[attr-defined]
+    if isinstance(owner, _MOVES_DATA) and depth > 0:
+        return _all_zero(owner.operands[0], depth - 1)
+    return False
+
+
+class DropZeroInitialState(RewritePattern):
+    """RNN/GRU/LSTM(initial_h = 0, initial_c = 0) = RNN/GRU/LSTM with no initial state: the operator's default
+    state is zero. TorchScript exports build ``zeros(layers, batch, hidden)`` from the batch size at run time
+    (Shape→Gather→Unsqueeze→Concat→ConstantOfShape), which then dies with the operand."""
+
+    def match_and_rewrite(self, op: RNNFamily | GRUFamily | LSTMFamily, rewriter: PatternRewriter) -> None:
+        indices = (5, 6) if isinstance(op, LSTMFamily) else (5,)
+        zero = [i for i in indices if i < len(op.operands) and not is_absent(op.operands[i]) and _all_zero(op.operands[i])]
+        if not zero:
+            return
+        absent = NoValueOp()
+        rewriter.insert_op(absent, InsertPoint.before(op))
+        for index in zero:
+            _bypass(op, index, absent.results[0], rewriter)
+
+
 PATTERNS: tuple[RewritePattern, ...] = (
     EraseIdentity(),
     EraseInferenceDropout(),
@@ -497,6 +544,7 @@ PATTERNS: tuple[RewritePattern, ...] = (
     FoldCastPair(),
     ValidPaddingToPads(),
     ZeroPadIntoConv(),
+    DropZeroInitialState(),
 )
 """Every canonicalization pattern of the dialect, in the order they are tried on an op."""
 
