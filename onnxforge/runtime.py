@@ -57,9 +57,9 @@ DEFAULT_DIM = 3
 INPUT_BUDGET = 1 << 30
 """Bytes the random inputs of one verification may take in all."""
 EDGE_SIZES = (0, 1)
+"""Sizes ``verify`` also binds each free symbolic dim to."""
 PROBE_TIMEOUT = 300.0
 """Seconds a crash probe (``crashes``) may take before it counts as a hang."""
-"""Sizes ``verify`` also binds each free symbolic dim to."""
 
 
 @dataclass
@@ -71,6 +71,16 @@ class OutputDiff:
     """Bit-identical (same shape, dtype, bytes; NaNs in the same places)."""
     magnitude: float = 0.0
     """Largest finite |value| of the original output: the scale a relative tolerance applies to."""
+    eps: float = 0.0
+    """Machine epsilon of the output's float type (0 for other types)."""
+
+    def allowed(self, atol: float, rtol: float) -> float:
+        """The largest max |Δ| a non-zero tolerance accepts: ``atol + rtol · magnitude``, and never less than a
+        few rounding steps of the output's own type. The classes' tolerances are set for float32 outputs; a
+        float16 model's outputs differ by whole float16 ulps under any reassociation (a fused LayerNorm:
+        2e-3 at magnitude 4, one ulp), so their floor is ``eps + 4·eps·magnitude`` (float16: 1e-3 and
+        4e-3 × scale; bfloat16 8× that); for float32 the floor is far below every class's tolerance."""
+        return max(atol + rtol * self.magnitude, self.eps + 4 * self.eps * self.magnitude)
 
     def __str__(self) -> str:
         state = "bit-identical" if self.identical else f"max |Δ| {self.max_abs:.3g}, max rel {self.max_rel:.3g}"
@@ -92,13 +102,16 @@ class VerifyReport:
         return not self.problems and all(o.identical for o in self.outputs)
 
     def within(self, atol: float, rtol: float = 0.0) -> bool:
-        """Every output's max |Δ| within ``atol + rtol · max|original|`` (class 0 needs ``identical`` instead).
+        """Every output's max |Δ| within ``atol + rtol · max|original|`` (``OutputDiff.allowed``; class 0 needs
+        ``identical`` instead).
 
         The relative part is taken against the output's magnitude, not per element: float rounding in a
         fused kernel scales with the values it sums (ResNet-50 logits near 400 move by 5e-4 under any
         reassociation), while elements near zero would make a per-element ratio meaningless.
         """
-        return not self.problems and all(o.identical or o.max_abs <= atol + rtol * o.magnitude for o in self.outputs)
+        if atol == 0.0 and rtol == 0.0:
+            return not self.problems and all(o.identical or o.max_abs == 0.0 for o in self.outputs)
+        return not self.problems and all(o.identical or o.max_abs <= o.allowed(atol, rtol) for o in self.outputs)
 
     def meets(self, accuracy: Accuracy) -> bool:
         """Within the tolerance of an accuracy class (bit-identical for class 0)."""
@@ -243,7 +256,8 @@ def compare(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray]) -> V
             max_rel = float(relative.max())
         elif not identical:
             max_abs = max_rel = float("inf")
-        report.outputs.append(OutputDiff(name, max_abs, max_rel, identical, magnitude))
+        eps = float(np.finfo(want.dtype).eps) if np.issubdtype(want.dtype, np.floating) else 0.0
+        report.outputs.append(OutputDiff(name, max_abs, max_rel, identical, magnitude, eps))
     return report
 
 

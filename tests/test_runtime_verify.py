@@ -78,3 +78,17 @@ def test_a_binding_that_crashes_the_original_is_skipped_and_one_that_crashes_the
     crashing[0] = FOLDED_TO_FALSE
     report = runtime.verify(BATCH_IS_EMPTY, FOLDED_TO_FALSE)
     assert any("onnxruntime crashes running the result (SIGABRT)" in p for p in report.problems)
+
+
+@pytest.mark.parametrize(("dtype", "meets"), [(np.float16, True), (np.float32, False)])
+def test_class_tolerances_allow_a_few_rounding_steps_of_the_outputs_own_type(dtype: type, meets: bool) -> None:
+    """One float16 ulp at magnitude 4 (2e-3) is what any reassociation gives a float16 model: within class 1
+    for a float16 output, far outside it for a float32 one; never within class 0."""
+    want = np.array([4.0, -1.0, 0.5], dtype)
+    got = want.copy()
+    got[0] = np.nextafter(np.float16(4.0), np.float16(8.0)) if dtype is np.float16 else 4.00390625
+    report = runtime.compare({"y": want}, {"y": got})
+    assert report.meets(Accuracy.FLOAT_BOUNDED) is meets
+    assert not report.meets(Accuracy.LOSSLESS)
+    got[0] = 4.25  # 16 float16 ulps: no class-1 result for anyone
+    assert not runtime.compare({"y": want}, {"y": got}).meets(Accuracy.FLOAT_BOUNDED)
