@@ -31,6 +31,7 @@ from xdsl.traits import HasCanonicalizationPatternsTrait
 from onnxforge.dialects.onnx.generated import (
     GENERATED_OPS,
     AddOp,
+    AndOp,
     AveragePoolFamily,
     CastFamily,
     ConcatFamily,
@@ -47,6 +48,7 @@ from onnxforge.dialects.onnx.generated import (
     LSTMFamily,
     MaxPoolFamily,
     MulOp,
+    OrOp,
     PadFamily,
     ReshapeFamily,
     RNNFamily,
@@ -286,22 +288,24 @@ def keeps_shape(x: SSAValue, constant: SSAValue) -> bool:
     return elem_of(x) is not None and elem_of(x) == elem_of(constant)
 
 
-def neutral_operand(op: AddOp | SubOp | MulOp | DivOp, exact_only: bool) -> SSAValue | None:
-    """The operand ``op`` returns unchanged: ``x`` of ``x + 0``, ``0 + x``, ``x - 0``, ``x·1``, ``1·x``, ``x / 1``."""
-    element = 0 if isinstance(op, (AddOp, SubOp)) else 1
+def neutral_operand(op: AddOp | SubOp | MulOp | DivOp | AndOp | OrOp, exact_only: bool) -> SSAValue | None:
+    """The operand ``op`` returns unchanged: ``x`` of ``x + 0``, ``0 + x``, ``x - 0``, ``x·1``, ``1·x``, ``x / 1``,
+    ``x and True``, ``x or False`` (a mask builder's ``new_ones & mask``)."""
+    element = 0 if isinstance(op, (AddOp, SubOp, OrOp)) else 1
     a, b = op.operands
     if _neutral(b, element, exact_only and isinstance(op, AddOp)) and keeps_shape(a, b):
         return a
-    if isinstance(op, (AddOp, MulOp)) and _neutral(a, element, exact_only and isinstance(op, AddOp)) and keeps_shape(b, a):
+    if not isinstance(op, (SubOp, DivOp)) and _neutral(a, element, exact_only and isinstance(op, AddOp)) and keeps_shape(b, a):
         return b
     return None
 
 
 class FoldNeutralElement(RewritePattern):
-    """x − 0 = x, x · 1 = 1 · x = x, x / 1 = x, x + (−0.0) = x, and x + 0 = x for integers: exactly, in IEEE
-    arithmetic too, when the constant does not broadcast x larger and the types agree."""
+    """x − 0 = x, x · 1 = 1 · x = x, x / 1 = x, x + (−0.0) = x, x + 0 = x for integers, x ∧ True = x,
+    x ∨ False = x: exactly, in IEEE arithmetic too, when the constant does not broadcast x larger and the
+    types agree."""
 
-    def match_and_rewrite(self, op: AddOp | SubOp | MulOp | DivOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: AddOp | SubOp | MulOp | DivOp | AndOp | OrOp, rewriter: PatternRewriter) -> None:
         kept = neutral_operand(op, exact_only=True)
         if kept is not None:
             _forward(op, kept, rewriter)

@@ -658,3 +658,26 @@
 // CHECK-NOT:     "onnx.Add"
 // CHECK:         "onnx.return"(%x, %[[Z]], %i)
 
+// -----
+
+// Logical neutral elements: m ∧ True and False ∨ m are m (a mask builder's new_ones & mask); True ∧ m that
+// broadcasts m larger is not.
+"builtin.module"() ({
+  "onnx.model"() <{ir_version = 8 : i64, opset_import = {"" = 17 : i64}}> ({
+    "onnx.graph"() <{name = "neutral_logical", input_names = ["m"], output_names = ["y", "z"], output_types = [!onnx.tensor<[batch, 4], bool>, !onnx.tensor<[2, batch, 4], bool>]}> ({
+    ^bb0(%m: !onnx.tensor<[batch, 4], bool>):
+      %t = "onnx.initializer"() <{name = "t", value = #onnx.dense<bool [4] = [true, true, true, true]>}> : () -> !onnx.tensor<[4], bool>
+      %f = "onnx.initializer"() <{name = "f", value = #onnx.dense<bool [] = [false]>}> : () -> !onnx.tensor<[], bool>
+      %tt = "onnx.initializer"() <{name = "tt", value = #onnx.dense<bool [2, 1, 4] = [true, true, true, true, true, true, true, true]>}> : () -> !onnx.tensor<[2, 1, 4], bool>
+      %a = "onnx.And"(%m, %t) : (!onnx.tensor<[batch, 4], bool>, !onnx.tensor<[4], bool>) -> !onnx.tensor<[batch, 4], bool>
+      %y = "onnx.Or"(%f, %a) : (!onnx.tensor<[], bool>, !onnx.tensor<[batch, 4], bool>) -> !onnx.tensor<[batch, 4], bool>
+      %z = "onnx.And"(%tt, %m) : (!onnx.tensor<[2, 1, 4], bool>, !onnx.tensor<[batch, 4], bool>) -> !onnx.tensor<[2, batch, 4], bool>
+      "onnx.return"(%y, %z) : (!onnx.tensor<[batch, 4], bool>, !onnx.tensor<[2, batch, 4], bool>) -> ()
+    }) : () -> ()
+  }) : () -> ()
+}) : () -> ()
+// CHECK-LABEL: name = "neutral_logical"
+// CHECK-NOT:     "onnx.Or"
+// CHECK:         %[[Z:.*]] = "onnx.And"(%tt, %m)
+// CHECK:         "onnx.return"(%m, %[[Z]])
+
