@@ -18,6 +18,7 @@ record (``onnxio.hierarchy``):
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import tempfile
@@ -145,12 +146,17 @@ def _torchscript(module: torch.nn.Module, args: tuple, kwargs: dict, dynamic_sha
 
     positional = [p for p in inspect.signature(module.forward).parameters][: len(args)]
     names = positional + list(kwargs)
-    path = folder / "torchscript.onnx"
+    buffer = io.BytesIO()  # models under 2 GiB: no file written and read back
     with torch.no_grad(), forward_taking(module, len(args), list(kwargs)):
-        torch.onnx.export(module, (*args, *kwargs.values()), str(path), dynamo=False,
-                          opset_version=opset or TORCHSCRIPT_OPSET, do_constant_folding=False, input_names=names,
-                          dynamic_axes=dynamic_axes(dynamic_shapes, names))
-    return onnx.load(str(path))
+        torch.onnx.export(module, (*args, *kwargs.values()), buffer if not _large(module) else str(folder / "ts.onnx"),
+                          dynamo=False, opset_version=opset or TORCHSCRIPT_OPSET, do_constant_folding=False,
+                          input_names=names, dynamic_axes=dynamic_axes(dynamic_shapes, names))
+    return onnx.load_from_string(buffer.getvalue()) if not _large(module) else onnx.load(str(folder / "ts.onnx"))
+
+
+def _large(module: torch.nn.Module) -> bool:
+    """Whether the weights alone come near protobuf's 2 GiB (the exporter then writes external data)."""
+    return sum(p.numel() * p.element_size() for p in module.parameters()) > PROTOBUF_LIMIT
 
 
 @contextlib.contextmanager
@@ -223,18 +229,19 @@ def export(module: torch.nn.Module, args: tuple = (), path: str | os.PathLike[st
         export_seconds = time.perf_counter() - start
         exported_coverage = tag_model(proto, table, calls)
         nodes_exported = len(proto.graph.node)
-        if pipeline is None:  # the tagged export as it is: no IR round trip
+        if pipeline is None:  # the tagged export as it is: no IR round trip, nothing to read back
             _save(proto, path)
-            ran = "none"
+            ran, after, nodes = "none", exported_coverage, nodes_exported
         else:
             from onnxforge.compiler import compile as forge_compile
 
             compiled = forge_compile(proto, pipeline=pipeline, target=target, report=True)
             compiled.save(path)
             ran = compiled.summary.pipeline
-    written = onnx.load(str(path), load_external_data=False)
-    report = ExportReport(path, used, exported_coverage, coverage(written), table, nodes_exported,
-                          len(written.graph.node), export_seconds, time.perf_counter() - start, reason, ran)
+            written = onnx.load(str(path), load_external_data=False)
+            after, nodes = coverage(written), len(written.graph.node)
+    report = ExportReport(path, used, exported_coverage, after, table, nodes_exported, nodes, export_seconds,
+                          time.perf_counter() - start, reason, ran)
     if verify:
         report.max_abs_diff = _verify(module, args, kwargs, path)
     return report
@@ -243,7 +250,7 @@ def export(module: torch.nn.Module, args: tuple = (), path: str | os.PathLike[st
 def _save(proto: onnx.ModelProto, path: Path) -> None:
     """Write a model atomically (a temporary file in the destination folder, then one rename); its weights
     go to ``<name>.data`` beside it when the model would pass protobuf's 2 GiB."""
-    big = proto.ByteSize() > PROTOBUF_LIMIT
+    big = sum(len(t.raw_data) for t in proto.graph.initializer) > PROTOBUF_LIMIT  # ByteSize() costs a serialisation
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         onnx.save_model(proto, str(temporary), save_as_external_data=big, all_tensors_to_one_file=True,
