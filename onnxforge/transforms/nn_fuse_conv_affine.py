@@ -11,7 +11,9 @@ map per channel ``y·s + t`` (``y + c``: s = 1, t = c; ``y − c``: t = −c; ``
 ``y·c``: s = c; ``y / c``: s = 1/c), and ``conv(x, W)·s + b·s + t = conv(x, W·s) + (b·s + t)``, folded
 as ``nn-fuse-conv-batchnorm`` folds a BatchNormalization (``fold_affine``): float64 from the stored
 tensors, cast once to the weight's type (accuracy class 1). ``c`` must not broadcast the output to a
-larger shape, and the producer's output must have no other reader.
+larger shape, and the producer's output must have no other reader. The pass folds BatchNormalizations
+too (``nn-fuse-conv-batchnorm``'s pattern), so chains mixing both (Paddle's Conv → bias Add → BN) end as
+one conv whatever their order.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from onnxforge.dialects.nn import ConvOp as NNConvOp
 from onnxforge.dialects.onnx.generated import AddOp, ConvOp, ConvTransposeOp, DivOp, GemmFamily, MulOp, SubOp
 from onnxforge.dialects.onnx.queries import constant_of, dims_of, in_graph, int_prop, since
 from onnxforge.transforms.fusion import Fusion, FusionPass, FusionPattern, fail
-from onnxforge.transforms.nn_fuse_conv_batchnorm import FIRST_GEMM, WEIGHT_ELEMS, Affine, fold_affine
+from onnxforge.transforms.nn_fuse_conv_batchnorm import FIRST_GEMM, WEIGHT_ELEMS, Affine, FoldBatchNorm, fold_affine
 
 PRODUCERS = (ConvOp, NNConvOp, ConvTransposeOp, GemmFamily)
 
@@ -116,4 +118,5 @@ class FuseConvAffinePass(FusionPass):
     summary = "Conv/ConvTranspose/Gemm → Add/Sub/Mul/Div by a per-channel constant → the same op with folded weights"
 
     def patterns(self) -> list[FusionPattern]:
-        return [FoldChannelAffine()]
+        # BatchNormalization too: a chain mixing both (Paddle's Conv → bias Add → BN) folds to one conv
+        return [FoldChannelAffine(), FoldBatchNorm()]

@@ -25,7 +25,8 @@ at run time, so a ``-1`` is written only where every other entry is provably
 ``>= 1`` (onnxruntime cannot infer ``-1`` when the others multiply to 0, e.g.
 ``[0, -1]`` on a ``[0, 6]`` tensor, though the computed ``[batch, 6]`` ran):
 a static positive int, or a product of symbols the model itself proves
-nonzero (``proven_positive``: a main-graph Reshape with a ``-1`` next to them).
+nonzero (``proven_positive``: a main-graph Reshape with a ``-1`` next to them), or where the target had
+that ``-1`` already (a flatten, ``[Shape(x)[0], -1]`` → ``[0, -1]``: the same entries, the same failure).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from onnxforge.dialects.onnx.generated import (
     ConstantOfShapeOp,
     ExpandOp,
     ReshapeOp,
+    ReshapeV5Op,
     TileOp,
 )
 from onnxforge.dialects.onnx.queries import constant_of, if_condition_slice, is_constant_op, returned_by_subgraph
@@ -57,6 +59,10 @@ MAX_MATERIALIZED = 64
 """Known tensors up to this many elements become initializers."""
 
 _INT_TYPES = {TensorProto.INT64, TensorProto.INT32, TensorProto.BOOL}
+
+
+_RESHAPES = (ReshapeV5Op, ReshapeOp)
+"""Reshape with a shape input: 5–13 (0 copies), 14+ (``allowzero``)."""
 
 
 def _static(values: tuple | None) -> bool:  # type: ignore[type-arg]
@@ -89,9 +95,10 @@ def reshape_target(target: tuple, in_dims: tuple | None, allowzero: int,  # type
             form.append(-1)
     if form.count(-1) > 1 or (allowzero and form.count(0) and form.count(-1)):
         return None
-    if -1 in form and not all(is_positive_given(entry, proven) for entry, f in zip(target, form) if f != -1):
+    literal = any(type(entry) is int and entry == -1 for entry in target)
+    if -1 in form and not literal and not all(is_positive_given(entry, proven) for entry, f in zip(target, form) if f != -1):
         return None  # -1 is inferred by dividing by the other entries: onnxruntime fails if they may be 0
-    return form
+    return form  # a -1 the target already had: the other entries keep their values, so it fails where the original did
 
 
 def expand_target(target: tuple, in_dims: tuple | None) -> list[int] | None:  # type: ignore[type-arg]
@@ -134,8 +141,8 @@ class SimplifyShapeChainsPass(ForgePass):
 
     def _simplify(self, op: Operation, block: Block, facts: ShapeFacts, builder: ConstantBuilder, keep: set[SSAValue],
                   proven: frozenset) -> str | None:  # type: ignore[type-arg]
-        bypassed = isinstance(op, ReshapeOp) and self._bypass_inner_reshape(op, facts)
-        if isinstance(op, ReshapeOp) and constant_of(op.operands[1]) is None:
+        bypassed = isinstance(op, _RESHAPES) and self._bypass_inner_reshape(op, facts)
+        if isinstance(op, _RESHAPES) and constant_of(op.operands[1]) is None:
             allowzero = op.properties.get("allowzero")
             zero = allowzero.value.data if isinstance(allowzero, IntegerAttr) else 0
             target = facts.value(op.operands[1])
@@ -166,7 +173,7 @@ class SimplifyShapeChainsPass(ForgePass):
         intermediate): a reshape only reinterprets the element order, which neither step changes."""
         inner = op.operands[0].owner
         target = facts.value(op.operands[1])
-        if not isinstance(inner, ReshapeOp) or target is None or any(t is None or t == 0 for t in target):
+        if not isinstance(inner, _RESHAPES) or target is None or any(t is None or t == 0 for t in target):
             return False
         op.operands[0] = inner.operands[0]
         return True
@@ -229,7 +236,7 @@ class SimplifyShapeChainsPass(ForgePass):
         return "materialize"
 
 
-_SHAPE_OPERANDS = {ExpandOp: 1, ReshapeOp: 1, ConstantOfShapeOp: 0, TileOp: 1}
+_SHAPE_OPERANDS = {ExpandOp: 1, ReshapeOp: 1, ReshapeV5Op: 1, ConstantOfShapeOp: 0, TileOp: 1}
 """Ops taking a 1-D int64 shape operand, and its position."""
 
 

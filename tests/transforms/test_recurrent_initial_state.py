@@ -57,3 +57,26 @@ def test_a_nonzero_initial_state_stays() -> None:
     lstm = next(n for n in compiled.graph.node if n.op_type == "LSTM")
     assert lstm.input[5] and lstm.input[6]
     assert verify(original, compiled, dims={"seq": 5, "batch": 3}).identical
+
+
+def test_zero_states_per_direction_built_by_expand_and_concat_go() -> None:
+    """tf2onnx's bidirectional GRU state: Concat(z, z) of Unsqueeze(Expand(0.0, [batch, H]))."""
+    rng = np.random.default_rng(1)
+    tensors = [numpy_helper.from_array(rng.normal(size=(2, 3 * HIDDEN, 3)).astype(np.float32), "W"),
+               numpy_helper.from_array(rng.normal(size=(2, 3 * HIDDEN, HIDDEN)).astype(np.float32), "R"),
+               numpy_helper.from_array(np.array(0.0, np.float32), "zero"), numpy_helper.from_array(np.array([1]), "one"),
+               numpy_helper.from_array(np.array([HIDDEN]), "hidden"), numpy_helper.from_array(np.array([0]), "axis0"),
+               numpy_helper.from_array(np.array([2]), "two")]
+    nodes = [helper.make_node("Shape", ["x"], ["shape"]), helper.make_node("Slice", ["shape", "one", "two", "axis0"], ["batch"]),
+             helper.make_node("Concat", ["batch", "hidden"], ["dims"], axis=0),
+             helper.make_node("Expand", ["zero", "dims"], ["z"]), helper.make_node("Unsqueeze", ["z", "axis0"], ["z1"]),
+             helper.make_node("Concat", ["z1", "z1"], ["h0"], axis=0),
+             helper.make_node("GRU", ["x", "W", "R", "", "", "h0"], ["y", "y_h"], hidden_size=HIDDEN, direction="bidirectional")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["seq", 2, "batch", HIDDEN]),
+                               helper.make_tensor_value_info("y_h", TensorProto.FLOAT, [2, "batch", HIDDEN])], tensors)
+    original = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    original.ir_version = 8
+    compiled = onnxforge.compile(original, pipeline="cleanup")
+    assert [n.op_type for n in compiled.graph.node] == ["GRU"]
+    assert verify(original, compiled, dims={"seq": 5, "batch": 3}).identical

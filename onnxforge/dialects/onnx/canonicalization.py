@@ -50,6 +50,11 @@ from onnxforge.dialects.onnx.generated import (
     MulOp,
     OrOp,
     PadFamily,
+    ReduceMaxFamily,
+    ReduceMeanFamily,
+    ReduceMinFamily,
+    ReduceProdFamily,
+    ReduceSumFamily,
     ReshapeFamily,
     RNNFamily,
     SliceFamily,
@@ -247,6 +252,21 @@ class EraseNoopSlice(RewritePattern):
     def match_and_rewrite(self, op: SliceFamily, rewriter: PatternRewriter) -> None:
         params = slice_params(op)
         if params is not None and slice_keeps(dims_of(op.operands[0]), *params):
+            _forward(op, op.operands[0], rewriter)
+
+
+class EraseNoopReduce(RewritePattern):
+    """ReduceMean/Sum/Max/Min/Prod(x, axes, keepdims=1) = x when every reduced dim is statically 1: each
+    output element is the one input element (a global pool over a 1×1 map)."""
+
+    def match_and_rewrite(self, op: ReduceMeanFamily | ReduceSumFamily | ReduceMaxFamily | ReduceMinFamily
+                          | ReduceProdFamily, rewriter: PatternRewriter) -> None:
+        dims = dims_of(op.operands[0])
+        axes = axes_of(op)
+        if dims is None or not axes or int_prop(op, "keepdims", 1) != 1 or elem_of(op.operands[0]) != elem_of(op.results[0]):
+            return
+        rank = len(dims)
+        if all(-rank <= a < rank and dims[a] == 1 for a in axes):
             _forward(op, op.operands[0], rewriter)
 
 
@@ -510,6 +530,8 @@ def _all_zero(value: SSAValue, depth: int = 8) -> bool:
         return fill is None or not np.any(fill.value.numpy())  # type: ignore[attr-defined]
     if isinstance(owner, _MOVES_DATA) and depth > 0:
         return _all_zero(owner.operands[0], depth - 1)
+    if isinstance(owner, ConcatFamily) and depth > 0:  # a state per direction or layer, each zeros
+        return all(_all_zero(v, depth - 1) for v in owner.operands)
     return False
 
 
@@ -542,6 +564,7 @@ PATTERNS: tuple[RewritePattern, ...] = (
     EraseNoopUnsqueeze(),
     EraseNoopSlice(),
     EraseZeroPad(),
+    EraseNoopReduce(),
     FoldNeutralElement(),
     ComposeTransposes(),
     BypassInnerReshape(),

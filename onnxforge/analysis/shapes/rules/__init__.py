@@ -6,6 +6,7 @@ from onnxforge.analysis.shapes.rules import (  # noqa: F401
     indexing,
     matmul,
     misc,
+    ml,
     nn,
     normalization,
     reduce,
