@@ -32,6 +32,7 @@ run is skipped, not counted against the result.
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import signal
@@ -187,6 +188,11 @@ def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = 
         for axis, dim in enumerate(tensor.shape.dim):
             if dim.HasField("dim_value"):
                 shape.append(dim.dim_value)
+            elif dim.HasField("dim_param") and (expression := dim_expression(dim.dim_param)) is not None:
+                for symbol in sorted(_symbols(expression)):
+                    bound.setdefault(symbol, int(rng.integers(2, 6)))
+                bound[dim.dim_param] = max(_evaluate(expression, bound), 0)
+                shape.append(bound[dim.dim_param])
             elif dim.HasField("dim_param"):
                 shape.append(bound.setdefault(dim.dim_param, int(rng.integers(2, 6))))
             else:
@@ -212,6 +218,47 @@ def make_inputs(model: ModelProto, seed: int = 0, dims: dict[str, int] | None = 
             raise ForgeError(f"cannot make a random value for input {name!r} of type {dtype}")
         feeds[name] = np.asarray(value)
     return feeds, bound
+
+
+def dim_expression(name: str) -> ast.expr | None:
+    """A dim named by arithmetic over other dims (Optimum's ``past_sequence_length + sequence_length``): its
+    parsed form, None for a plain name. Verification derives its size from the others' instead of binding
+    it on its own (an independent size would make a model that concatenates past and new keys fail)."""
+    if name.isidentifier() or not any(c in name for c in "+-*/"):
+        return None
+    try:
+        tree = ast.parse(name, mode="eval").body
+    except SyntaxError:
+        return None
+    allowed = (ast.BinOp, ast.Name, ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Div, ast.Load,
+               ast.UnaryOp, ast.USub)
+    if not all(isinstance(node, allowed) for node in ast.walk(tree)):
+        return None
+    if any(isinstance(node, ast.Constant) and not isinstance(node.value, int) for node in ast.walk(tree)):
+        return None
+    return tree
+
+
+def _symbols(tree: ast.expr) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _evaluate(tree: ast.expr, bound: dict[str, int]) -> int:
+    if isinstance(tree, ast.Name):
+        return bound[tree.id]
+    if isinstance(tree, ast.Constant):
+        return int(tree.value)
+    if isinstance(tree, ast.UnaryOp):
+        return -_evaluate(tree.operand, bound)
+    assert isinstance(tree, ast.BinOp)
+    left, right = _evaluate(tree.left, bound), _evaluate(tree.right, bound)
+    if isinstance(tree.op, ast.Add):
+        return left + right
+    if isinstance(tree.op, ast.Sub):
+        return left - right
+    if isinstance(tree.op, ast.Mult):
+        return left * right
+    return left // right if right else 0
 
 
 def run(model: ModelSource, feeds: dict[str, np.ndarray], threads: int = 2, optimize: bool = False) -> dict[str, np.ndarray]:
@@ -283,7 +330,7 @@ def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: d
     report.dims = dict(bound)
     if not edges:
         return report
-    for name in [n for n in bound if n not in given]:
+    for name in [n for n in bound if n not in given and dim_expression(n) is None]:
         for size in EDGE_SIZES:
             label = f"{name}={size}"
             edge_feeds, _ = make_inputs(proto, seed, {**bound, name: size}, pinned)

@@ -92,3 +92,21 @@ def test_class_tolerances_allow_a_few_rounding_steps_of_the_outputs_own_type(dty
     assert not report.meets(Accuracy.LOSSLESS)
     got[0] = 4.25  # 16 float16 ulps: no class-1 result for anyone
     assert not runtime.compare({"y": want}, {"y": got}).meets(Accuracy.FLOAT_BOUNDED)
+
+
+def test_a_dim_named_by_arithmetic_is_derived_from_the_others() -> None:
+    """Optimum names the attention mask's length ``past_sequence_length + sequence_length``: verification binds
+    the two and derives the sum (edges included), so a model adding concatenated keys to it runs."""
+    graph = h.make_graph(
+        [h.make_node("Concat", ["past", "new"], ["keys"], axis=1), h.make_node("Add", ["keys", "mask"], ["y"])], "g",
+        [h.make_tensor_value_info("past", T.FLOAT, ["batch", "past_sequence_length"]),
+         h.make_tensor_value_info("new", T.FLOAT, ["batch", "sequence_length"]),
+         h.make_tensor_value_info("mask", T.FLOAT, ["batch", "past_sequence_length + sequence_length"])],
+        [h.make_tensor_value_info("y", T.FLOAT, None)])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 18)], ir_version=9)
+    report = runtime.verify(model, model)
+    assert report.identical, report.summary()
+    dims = report.dims
+    assert dims["past_sequence_length + sequence_length"] == dims["past_sequence_length"] + dims["sequence_length"]
+    assert "past_sequence_length=0" in report.edge_bindings and not report.skipped_bindings
+    assert runtime.dim_expression("batch") is None and runtime.dim_expression("__import__('os')") is None
