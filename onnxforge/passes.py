@@ -24,6 +24,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
         "onnx-fold-constants",
         "onnx-fold-neutral-elements",
         "onnx-cancel-reshape-pairs",
+        "onnx-upgrade-ir-version",
         "onnx-canonicalize",
         "onnx-merge-constants",
         "onnx-cse",

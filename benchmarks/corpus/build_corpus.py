@@ -106,6 +106,8 @@ FAMILIES: dict[str, Family] = {
                       "Hugging Face Optimum export of tiny random BERT/DistilBERT/GPT-2"),
     "torch-dynamo": Family("torch", "torch.onnx.export(dynamo=True)", ("torch", "onnxscript"),
                            "dynamo exporter of tiny Hugging Face models (tools/hf_zoo.py)"),
+    "onnx-model-zoo": Family("spox", "onnx-caffe2 (ONNX model zoo, IR 3)", ("onnx",),
+                             "model zoo networks shipped in the onnx wheel, weights made real"),
 }
 
 
@@ -603,6 +605,54 @@ def build_optimum(out: Path) -> list[dict]:
     return records
 
 
+def build_onnx_model_zoo(out: Path) -> list[dict]:
+    """The ONNX model zoo's Caffe2 conversions that ship in the onnx wheel (backend/test/data/light): IR 3,
+    opset 9, every weight also a graph input (as IR 3 required). The wheel keeps them light by making each
+    weight a ConstantOfShape; here each becomes an initializer again (seeded random values; variances
+    positive), as in the zoo's real files."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    light = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+    records = Records()
+    for name in ("squeezenet", "shufflenet", "inception_v1"):
+        path = out / f"zoo_{name}.onnx"
+        with records.model(path.name, f"onnx wheel light_{name}.onnx, weights materialised",
+                           {"data_0" if name != "shufflenet" else "gpu_0/data_0": _inp((1, 3, 224, 224))}):
+            model = onnx.load(str(light / f"light_{name}.onnx"))
+            shapes = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+            rng = np.random.default_rng(0)
+            nodes, weights = [], []
+            for node in model.graph.node:
+                fill = next((a.t for a in node.attribute if a.name == "value"), None)
+                floating = fill is None or fill.data_type == onnx.TensorProto.FLOAT
+                if node.op_type == "ConstantOfShape" and node.input[0] in shapes and floating:  # not a Reshape's shape
+                    dims = shapes[node.input[0]].astype(int).tolist()
+                    positive = any(k in node.output[0].lower() for k in ("riv", "var", "_s_0"))
+                    values = rng.uniform(0.5, 1.5, dims) if positive else rng.normal(0, 0.05, dims)
+                    weights.append(numpy_helper.from_array(values.astype(np.float32), node.output[0]))
+                else:
+                    nodes.append(node)
+            used = {i for n in nodes for i in n.input}
+            weights = [w for w in weights if w.name in used]
+            weights += [t for t in model.graph.initializer if t.name in used]  # the shapes of what stays
+            del model.graph.node[:]
+            model.graph.node.extend(nodes)
+            del model.graph.initializer[:]
+            model.graph.initializer.extend(weights)
+            names = {w.name for w in weights}
+            inputs = [i for i in model.graph.input if i.name in used and not i.name.endswith("__SHAPE")]
+            have = {i.name for i in inputs}
+            inputs += [onnx.helper.make_tensor_value_info(w.name, w.data_type, list(w.dims))
+                       for w in weights if w.name not in have]
+            del model.graph.input[:]
+            model.graph.input.extend(inputs)
+            assert names <= {i.name for i in model.graph.input}
+            onnx.save(model, str(path))
+    return records
+
+
 BUILDERS = {
     "paddle2onnx": build_paddle2onnx,
     "tf2onnx": build_tf2onnx,
@@ -612,6 +662,7 @@ BUILDERS = {
     "spox": build_spox,
     "optimum": build_optimum,
     "torch-dynamo": build_torch_dynamo,
+    "onnx-model-zoo": build_onnx_model_zoo,
 }
 
 

@@ -48,7 +48,7 @@ from onnxforge.dialects.onnx.structure import (
     strings_of,
 )
 from onnxforge.errors import ForgeError
-from onnxforge.ir import provenance
+from onnxforge.ir import hierarchy, provenance
 from onnxforge.ir.tensor import TensorValue
 from onnxforge.ir.types import AnyType, NoneType
 from onnxforge.onnxio.proto import attr_to_proto, type_to_proto
@@ -184,7 +184,7 @@ class Exporter:
                     proto.value_info.append(_value_info(self.names[result], result.type))
         for value, name, declared in zip(returned, output_names, graph_op.output_types.data):
             if self.names[value] != name:  # a value returned twice, or an input/initializer output
-                proto.node.append(NodeProto(op_type="Identity", input=[self.names[value]], output=[name]))
+                proto.node.append(_alias(value, self.names[value], name))
                 self.names.used.add(name)
             self.names.held.pop(name, None)
             proto.output.append(_value_info(name, declared, docs[len(input_names) + len(proto.output)]))
@@ -328,7 +328,7 @@ class Exporter:
                         proto.value_info.append(_value_info(self.names[result], result.type))
             for value, name in zip(returned, output_names):
                 if self.names[value] != name:
-                    proto.node.append(NodeProto(op_type="Identity", input=[self.names[value]], output=[name]))
+                    proto.node.append(_alias(value, self.names[value], name))
             return proto
         finally:
             self.names = outer
@@ -347,6 +347,21 @@ def _value_info(name: str, type_attr: Attribute, doc: str = "") -> ValueInfoProt
 def _fresh_hint(op: Operation, index: int) -> str:
     base = provenance.node_name(op) or op.name.rsplit(".", 1)[-1]
     return f"{base}_output_{index}"
+
+
+def _alias(value: SSAValue, source: str, name: str) -> NodeProto:
+    """The Identity that gives a value a second output name; in a model with module tags it belongs to the
+    module of the value's producer (the root for an input or a weight)."""
+    node = NodeProto(op_type="Identity", input=[source], output=[name])
+    owner = value.owner
+    tag = hierarchy.tag_of(owner) if isinstance(owner, Operation) else None
+    if tag is None:  # an input or a weight: tag it only where the graph holds tagged ops
+        block = owner.parent_block() if isinstance(owner, Operation) else getattr(value, "block", None)
+        if block is None or not any(hierarchy.tag_of(op) is not None for op in block.ops):
+            return node
+        tag = hierarchy.Tag("", "", 0, "inherited")
+    node.metadata_props.extend(StringStringEntryProto(key=k, value=v) for k, v in tag.props().items())
+    return node
 
 
 def export_model(module: ModuleOp) -> ExportedModel:

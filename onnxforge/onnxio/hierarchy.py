@@ -390,24 +390,26 @@ def plan_tags(model: ModelProto, table: ModuleTable | None = None, calls: dict[s
             _count(tagger.coverage, node, tag, table)
     if table is None or not table.modules:
         table = _table_from_tags(model, all_tags)
+    _count_calls(table, all_tags)
     return TagPlan(node_props, table, tagger.coverage)
 
 
+def _count_calls(table: ModuleTable, tags: list[Tag]) -> None:
+    """How often each module ran: one more than the largest call index its nodes carry (the root at least once)."""
+    for tag in tags:
+        info = table.modules.get(tag.module) if tag.source not in ("inherited", "fused", "shared") else None
+        if info is not None:
+            info.calls = max(info.calls, tag.call + 1)
+    if "" in table.modules:
+        table.modules[""].calls = max(table.modules[""].calls, 1)
+
+
 def tag_model(model: ModelProto, table: ModuleTable | None = None, calls: dict[str, int] | None = None) -> Coverage:
-    """Write the tags of ``plan_tags`` on ``model`` in place; return the coverage. A given table also learns
-    how often each module ran (one more than the largest call index its nodes carry; the root at least
-    once)."""
+    """Write the tags of ``plan_tags`` on ``model`` in place; return the coverage."""
     plan = plan_tags(model, table, calls)
     for _, nodes, _ in [*_graphs(model.graph), *((f, list(f.node), None) for f in model.functions)]:
         for node in nodes:
-            props = plan.node_props.get(node_key(node), {})
-            _set(node, props)
-            tag = Tag.from_props(props)
-            info = plan.table.modules.get(tag.module) if tag is not None and tag.source != "inherited" else None
-            if info is not None and tag is not None:
-                info.calls = max(info.calls, tag.call + 1)
-    if "" in plan.table.modules:
-        plan.table.modules[""].calls = max(plan.table.modules[""].calls, 1)
+            _set(node, plan.node_props.get(node_key(node), {}))
     _set_model_table(model, plan.table)
     return plan.coverage
 
@@ -487,10 +489,6 @@ def _table_from_tags(model: ModelProto, tags: list[Tag]) -> ModuleTable:
         parts = hierarchy.atoms(owner) if owner in table.modules else []
         for n in range(len(parts) + 1):
             table.modules[".".join(parts[:n])].params += size
-    for tag in tags:
-        if tag.module in table.modules and tag.source != "fused":
-            info = table.modules[tag.module]
-            info.calls = max(info.calls, tag.call + 1)
     return table
 
 

@@ -78,3 +78,28 @@ def test_conv_bias_add_then_batchnorm_is_one_conv() -> None:
     compiled = onnxforge.compile(original, pipeline="vision")
     assert _ops(compiled) == ["Conv"]
     assert verify(original, compiled).within(1e-4, 1e-5)
+
+
+def test_weights_of_an_ir3_model_are_constants() -> None:
+    """The ONNX model zoo (IR 3): every initializer is also a graph input, which the format required and
+    onnxruntime refuses to feed. onnx-upgrade-ir-version makes them constants (IR 4), so Conv+BN folds; the
+    inputs a runtime accepts stay the same."""
+    rng = np.random.default_rng(0)
+    inits = {"w": rng.normal(size=(4, 3, 3, 3)).astype(np.float32), "g": rng.uniform(0.5, 2, 4).astype(np.float32),
+             "beta": rng.normal(size=4).astype(np.float32), "mean": rng.normal(size=4).astype(np.float32),
+             "var": rng.uniform(0.5, 2, 4).astype(np.float32)}
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "g", "beta", "mean", "var"], ["y"])]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])] + [
+        helper.make_tensor_value_info(k, TensorProto.FLOAT, list(v.shape)) for k, v in inits.items()]
+    graph = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])],
+                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    original = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
+    original.ir_version = 3
+    onnx.checker.check_model(original)
+    compiled = onnxforge.compile(original, pipeline="vision")
+    assert compiled.ir_version == 4 and _ops(compiled) == ["Conv"]
+    assert [i.name for i in compiled.graph.input] == ["x"]
+    assert verify(original, compiled).within(1e-4, 1e-5)
+    kept = onnxforge.compile(original, pipeline="none")  # no pipeline, no change
+    assert len(kept.graph.input) == 6
