@@ -11,7 +11,8 @@ map per channel ``y·s + t`` (``y + c``: s = 1, t = c; ``y − c``: t = −c; ``
 ``y·c``: s = c; ``y / c``: s = 1/c), and ``conv(x, W)·s + b·s + t = conv(x, W·s) + (b·s + t)``, folded
 as ``nn-fuse-conv-batchnorm`` folds a BatchNormalization (``fold_affine``): float64 from the stored
 tensors, cast once to the weight's type (accuracy class 1). ``c`` must not broadcast the output to a
-larger shape, and the producer's output must have no other reader. The pass folds BatchNormalizations
+larger shape, and the producer's output must have no other reader. A Mul by a per-input-channel constant
+*before* a Conv folds into its weights too (``FoldInputScale``). The pass folds BatchNormalizations
 too (``nn-fuse-conv-batchnorm``'s pattern), so chains mixing both (Paddle's Conv → bias Add → BN) end as
 one conv whatever their order.
 """
@@ -21,12 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from xdsl.dialects.builtin import DictionaryAttr, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from onnxforge.dialects.nn import ConvOp as NNConvOp
 from onnxforge.dialects.onnx.generated import AddOp, ConvOp, ConvTransposeOp, DivOp, GemmFamily, MulOp, SubOp
 from onnxforge.dialects.onnx.queries import constant_of, dims_of, in_graph, int_prop, since
-from onnxforge.transforms.fusion import Fusion, FusionPass, FusionPattern, fail
+from onnxforge.dialects.onnx.structure import InitializerOp
+from onnxforge.transforms.fusion import Build, Fusion, FusionPass, FusionPattern, fail
 from onnxforge.transforms.nn_fuse_conv_batchnorm import FIRST_GEMM, WEIGHT_ELEMS, Affine, FoldBatchNorm, fold_affine
 
 PRODUCERS = (ConvOp, NNConvOp, ConvTransposeOp, GemmFamily)
@@ -99,6 +102,50 @@ class FoldChannelAffine(FusionPattern):
         fusion.replace(producer, fused, [producer, op], {op.results[0]: fused.results[0]})
 
 
+class FoldInputScale(FusionPattern):
+    """Conv(x · c) with ``c`` per input channel = Conv(x) with the weights of input channel ``i`` scaled by
+    ``c[i]``: the convolution is linear in each input channel, and the zeros it pads with stay zeros when
+    scaled. (An Add before a conv does not fold: padding would have to pad with the bias.)"""
+
+    def match(self, op: ConvOp | NNConvOp, fusion: Fusion) -> None:
+        if not in_graph(op) or not isinstance(op.operands[0].owner, MulOp):
+            return
+        mul = op.operands[0].owner
+        x, constant = (mul.operands[0], mul.operands[1]) if constant_of(mul.operands[0]) is None else (mul.operands[1], mul.operands[0])
+        dims = dims_of(x)
+        if dims is None or len(dims) < 3 or constant_of(x) is not None:
+            fail("the scaled input's rank is unknown")
+        scale = _per_channel(constant, len(dims))
+        weight = constant_of(op.operands[1])
+        if scale is None or weight is None or weight.strings is not None or weight.elem not in WEIGHT_ELEMS:
+            fail("the scale is not a float constant per input channel, or the weight is not a float constant")
+        if not np.all(np.isfinite(scale)):
+            fail("the scale has a NaN or an infinity")
+        if len(list(mul.results[0].uses)) != 1:
+            fail("the scaled input has other readers than the conv")
+        attrs = op.conv_attrs.data if isinstance(op, NNConvOp) else dict(op.properties)
+        group_attr = attrs.get("group")
+        group = group_attr.value.data if group_attr is not None else 1  # type: ignore[attr-defined]
+        w = weight.numpy()
+        channels = w.shape[1] * group
+        if scale.shape[0] == 1:
+            scale = np.full(channels, scale[0])
+        if scale.shape[0] != channels or w.shape[0] % group:
+            fail(f"the scale has {scale.shape[0]} values for {channels} input channels")
+        # W [M, C/g, k…] viewed as [g, M/g, C/g, k…]: input channel g·(C/g) + j is column j of group g's rows
+        folded = w.astype(np.float64).reshape(group, w.shape[0] // group, w.shape[1], *w.shape[2:])
+        folded *= scale.reshape(group, 1, w.shape[1], *[1] * (w.ndim - 2))
+        hint = op.operands[1].owner.tensor_name.data if isinstance(op.operands[1].owner, InitializerOp) else "conv"
+        new_weight = fusion.initializer(folded.reshape(w.shape).astype(w.dtype), f"{hint}_scaled")
+        operands = [x, new_weight, *op.operands[2:]]
+        if isinstance(op, NNConvOp):
+            built = Build(NNConvOp, operands, [op.results[0].type], {"conv_attrs": op.conv_attrs, "activation": op.activation})
+        else:
+            built = Build(NNConvOp, operands if len(operands) == 3 else [*operands, fusion.absent()],
+                          [op.results[0].type], {"conv_attrs": DictionaryAttr(dict(op.properties)), "activation": StringAttr("")})
+        fusion.replace(op, built, [mul, op], {op.results[0]: built.results[0]})
+
+
 def _channels(producer: Operation) -> int | None:
     """Output channels of a conv (weight dim 0; ConvTranspose: dim 1 · group) or a Gemm (its output's dim 1)."""
     dims = dims_of(producer.results[0])
@@ -119,4 +166,4 @@ class FuseConvAffinePass(FusionPass):
 
     def patterns(self) -> list[FusionPattern]:
         # BatchNormalization too: a chain mixing both (Paddle's Conv → bias Add → BN) folds to one conv
-        return [FoldChannelAffine(), FoldBatchNorm()]
+        return [FoldChannelAffine(), FoldBatchNorm(), FoldInputScale()]

@@ -99,3 +99,20 @@ def test_half_precision_weights_stay_half() -> None:
     assert state.statistics[FOLDED] == 1
     assert {t.data_type for t in compiled.graph.initializer} == {TensorProto.FLOAT16}
     assert_close(original, compiled, atol=2e-2)
+
+
+@pytest.mark.parametrize(("group", "shape"), [(1, [1, 4, 1, 1]), (2, [4, 1, 1]), (1, [])])
+def test_a_scale_before_the_conv_folds_into_its_input_channels(group: int, shape: list[int]) -> None:
+    """Conv(x · c): input channel i's weights scaled by c[i]; the padded zeros stay zeros. An Add before a
+    conv stays (the padding would have to pad with it)."""
+    inits = {"w": random(6, 4 // group, 3, 3, seed=1), "b": random(6, seed=2),
+             "c": random(*shape, seed=3) if shape else np.array(1.7, np.float32), "d": random(4, 1, 1, seed=4)}
+    nodes = [helper.make_node("Mul", ["x", "c"], ["s"]),
+             helper.make_node("Conv", ["s", "w", "b"], ["y"], pads=[1, 1, 1, 1], group=group),
+             helper.make_node("Add", ["x", "d"], ["a"]),
+             helper.make_node("Conv", ["a", "w", "b"], ["z"], pads=[1, 1, 1, 1], group=group)]
+    original = model(nodes, [tensor("x", ["batch", 4, 7, 7])], ["y", "z"], inits)
+    compiled, state = compile_state(original, PASSES)
+    assert state.statistics[f"{PASS}/FoldInputScale"] == 1
+    assert op_types(compiled) == {("", "Conv"): 2, ("", "Add"): 1}
+    assert_close(original, compiled)
