@@ -42,7 +42,7 @@ def main(path: str) -> None:
               f"{row['verify']} | {' / '.join(parts)} |")
     total = batch["total"]
     means = " / ".join(f"{math.exp(sum(map(math.log, v)) / len(v)):.3f}" if v else "–" for v in ratios.values())
-    print(f"| **all {total['models']}** | 8 families | {total['nodes_before']} | **{total['forgec_nodes']}** | "
+    print(f"| **all {total['models']}** | {len(set(families.values()))} families | {total['nodes_before']} | **{total['forgec_nodes']}** | "
           f"{total['peer_nodes'].get('onnxslim')} | {total['peer_nodes'].get('onnxsim')} | {total['verified']} | "
           f"geomean {means} |")
 

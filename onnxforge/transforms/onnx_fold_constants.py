@@ -120,7 +120,9 @@ class _Folder:
 
     def _constant(self, op: OnnxOp) -> None:
         """``onnx.Constant`` → ``onnx.initializer`` holding the same tensor."""
-        if not self.state.allow_rewrite() or returned_by_subgraph(op.results[0]) or op.results[0] in self.keep:
+        # in an If condition's slice too: onnxruntime reads Constant nodes as initializers when it loads a model,
+        # so this changes nothing there; what the slice keeps computed is the ops above them
+        if not self.state.allow_rewrite() or returned_by_subgraph(op.results[0]):
             return
         try:
             value = constant_value(op)
