@@ -20,19 +20,19 @@ from onnxforge.onnxio.loader import from_proto
 from onnxforge.runtime import verify
 
 NODES_AFTER_CLEANUP = {
-    "bert_ts": 129,
-    "gpt2_ts": 143,
-    "llama_ts": 159,
+    "bert_ts": 128,
+    "gpt2_ts": 137,
+    "llama_ts": 158,
     "vit_ts": 97,
     "whisper_encoder_ts": 99,
-    "mobilenet_v2_ts": 169,
+    "mobilenet_v2_ts": 151,
     "resnet_ts": 27,
-    "bert_dynamo": 87,
-    "gpt2_dynamo": 113,
-    "llama_dynamo": 158,
+    "bert_dynamo": 86,
+    "gpt2_dynamo": 107,
+    "llama_dynamo": 157,
     "vit_dynamo": 63,
     "whisper_encoder_dynamo": 53,
-    "mobilenet_v2_dynamo": 99,
+    "mobilenet_v2_dynamo": 98,
     "resnet_dynamo": 19,
 }
 
