@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from extract_support import constant_only
 from onnx import StringStringEntryProto, TensorProto, helper, numpy_helper
 from paths import FIXTURES
 
@@ -66,21 +67,6 @@ def twice(tmp_path: Path) -> Path:
     return path
 
 
-def _constant_only(model: onnx.ModelProto, name: str) -> bool:
-    producer = {o: n for n in model.graph.node for o in n.output}
-    initializers = {t.name for t in model.graph.initializer}
-    stack, seen = [name], set()
-    while stack:
-        value = stack.pop()
-        if value in seen or value in initializers:
-            continue
-        seen.add(value)
-        if value not in producer:
-            return False  # a graph input
-        stack += [i for i in producer[value].input if i]
-    return True
-
-
 def _one_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -110,7 +96,7 @@ def test_bert_layer_extracted_and_verified(bert: Path, tmp_path: Path, capsys: p
     assert {p.key: p.value for p in extracted.metadata_props}[extract_lib.EXTRACTED_FROM] == f"encoder.layer.{layer}"
     full = onnx.load(str(bert))
     for value in extracted.graph.input:
-        assert not _constant_only(full, value.name), value.name
+        assert not constant_only(full, value.name), value.name
     assert len(values) == len(extracted.graph.output)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from extract_support import constant_only
 from onnx import StringStringEntryProto, TensorProto, helper, numpy_helper
 from paths import FIXTURES
 
@@ -87,23 +88,6 @@ def _node_names(model: onnx.ModelProto) -> list[str]:
     return [n.name for n in model.graph.node]
 
 
-def _constant_only(model: onnx.ModelProto, name: str) -> bool:
-    """Whether ``name`` is computed from initializers and Constant nodes alone (no graph input upstream)."""
-    producer = {o: n for n in model.graph.node for o in n.output}
-    initializers = {t.name for t in model.graph.initializer}
-    inputs = {i.name for i in model.graph.input} - initializers
-    stack, seen = [name], set()
-    while stack:
-        value = stack.pop()
-        if value in seen or value in initializers:
-            continue
-        seen.add(value)
-        if value in inputs or value not in producer:
-            return False
-        stack += [i for i in producer[value].input if i]
-    return True
-
-
 def _check_runs(model: onnx.ModelProto, extraction, seed: int = 0, dims=None, atol: float = 0.0) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Run the full model with its boundary values as extra outputs, the extraction on the values at its inputs;
     its outputs must match the full model's values within ``atol`` (0: bit-identical). Returns max |Δ| per output."""
@@ -149,7 +133,7 @@ def test_layer1_reads_the_shared_chain_from_its_own_input() -> None:
     assert {"Shape_s", "Gather_b", "Concat_tgt", "Constant_c"} <= set(_node_names(ex.proto))
     assert "Shape_sa" not in _node_names(ex.proto)
     for name in ex.inputs:
-        assert not _constant_only(model, name)
+        assert not constant_only(model, name)
     _check_runs(model, ex, seed=3)
 
 
@@ -159,7 +143,7 @@ def test_a_module_read_by_two_later_modules_and_a_shape_of_a_value_it_does_not_h
     # sa = Shape(a0): a0 is not in the extraction, so the shape itself is what head reads from outside
     assert head.inputs == ["sa", "h0", "y"]
     assert head.outputs == ["z"]
-    assert not any(_constant_only(model, n) for n in head.inputs)
+    assert not any(constant_only(model, n) for n in head.inputs)
     _check_runs(model, head)
 
 
@@ -410,7 +394,7 @@ def test_bert_layers(bert: onnx.ModelProto, layer: int) -> None:
     assert ex.nodes == {c.path: c.nodes for c in module_counts(bert)}[path] == (32 if layer == 0 else 30)
     assert all(_tag(n).startswith(path + ".") or _tag(n) == path for n in ex.proto.graph.node)  # no clone needed here
     for name in ex.inputs:
-        assert not _constant_only(bert, name), name
+        assert not constant_only(bert, name), name
     shapes = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim] for v in ex.proto.graph.input}
     hidden = "layer_norm" if layer == 0 else "layer_norm_2"  # the previous block's output
     assert shapes[hidden] == ["batch", "sequence", 32]
@@ -466,5 +450,5 @@ def test_tagged_fixture_modules(fixture: Path) -> None:
     for path, call in wanted[:40]:
         ex = extract_module(model, path, call, base_dir=fixture.parent)
         assert ex.outputs, ex.label
-        assert not [n for n in ex.inputs if _constant_only(model, n)], ex.label
+        assert not [n for n in ex.inputs if constant_only(model, n)], ex.label
         _check_runs(model, ex, dims={"batch": 2, "sequence": 5}, atol=1e-6)
