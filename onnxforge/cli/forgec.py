@@ -440,7 +440,8 @@ SUBCOMMANDS = {
     "modules": "onnxforge.cli.modules",
     "batch": "onnxforge.cli.batch",
 }
-"""``forgec SUBCOMMAND ...``: the instruments and the cost-model tools, each with its own ``--help``."""
+"""``forgec SUBCOMMAND ...``: the instruments, the cost-model tools, the PyTorch front end (export, modules,
+extract) and the corpus runner (batch), each with its own ``--help``."""
 
 
 class _Terminated(BaseException):
