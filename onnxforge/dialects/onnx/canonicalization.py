@@ -546,7 +546,7 @@ class DropZeroInitialState(RewritePattern):
         if not zero:
             return
         absent = NoValueOp()
-        rewriter.insert_op(absent, InsertPoint.before(op))
+        rewriter.insert(absent, InsertPoint.before(op))
         for index in zero:
             _bypass(op, index, absent.results[0], rewriter)
 
