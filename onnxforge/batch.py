@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from onnxforge.errors import ForgeError
+from onnxforge.runtime import load_structure
 
 PEERS = {"onnxslim": "onnxslim", "onnxsim": "onnxsim"}
 """Peer name → its command (run as ``COMMAND IN OUT``, the tool's defaults)."""
@@ -176,7 +177,7 @@ def run_model(task: Task, settings: Settings) -> Row:
     """Compile one model (and run the peers on it) in child processes; never raises for the model's sake."""
     row = Row(task.name, task.path)
     try:
-        proto = _proto(Path(task.path))
+        proto = load_structure(task.path)
         row.producer = " ".join(filter(None, (proto.producer_name, proto.producer_version))) or None
         row.nodes_before = len(proto.graph.node)
         del proto
@@ -217,13 +218,6 @@ def run_model(task: Task, settings: Settings) -> Row:
     return row
 
 
-def _proto(path: Path):  # type: ignore[no-untyped-def]
-    """The model without its weights (mapped, not read: cheap for a large model)."""
-    from onnxforge.onnxio.loader import load
-
-    return load(path).proto
-
-
 _LIVE: set[subprocess.Popen[bytes]] = set()
 _LIVE_LOCK = threading.Lock()
 _STOPPED = threading.Event()
@@ -261,7 +255,7 @@ def _run_tool(command: list[str], output: Path, timeout: float | None, keep: boo
         run.error = "exited 0 but wrote no model"
     else:
         try:
-            run.nodes = len(_proto(output).graph.node)
+            run.nodes = len(load_structure(output).graph.node)
         except ForgeError as err:
             run.error = f"wrote an unreadable model: {err}"
     if keep and run.error is None:
@@ -415,7 +409,7 @@ def time_variants(variants: dict[str, str], dims: dict[str, int], repeats: int, 
 
     from onnxforge.runtime import latency_session, make_inputs, time_runs
 
-    feeds, _ = make_inputs(_proto(Path(variants["original"])), 0, dims)
+    feeds, _ = make_inputs(load_structure(variants["original"]), 0, dims)
     sessions, problems = {}, []
     for name, path in variants.items():
         try:

@@ -318,7 +318,7 @@ def verify(original: ModelSource, candidate: ModelSource, seed: int = 0, dims: d
            edges: bool = True) -> VerifyReport:
     """Run both models on the same random inputs and compare every output of the original; with
     ``edges``, also with each free symbolic dim bound to 0 and to 1 (``EDGE_SIZES``) in turn."""
-    proto = original if isinstance(original, ModelProto) else _load_inputs_only(original)
+    proto = original if isinstance(original, ModelProto) else load_structure(original)
     reference, tried = session(original), session(candidate)
     fixed, pinned = fixed_by(reference, tried)
     clash = next((name for name, size in fixed.items() if (dims or {}).get(name, size) != size), None)
@@ -418,7 +418,7 @@ class Reference:
     candidates can be checked against it without rerunning the original each time."""
 
     def __init__(self, original: ModelSource, seed: int = 0, dims: dict[str, int] | None = None) -> None:
-        proto = original if isinstance(original, ModelProto) else _load_inputs_only(original)
+        proto = original if isinstance(original, ModelProto) else load_structure(original)
         self.feeds, self.dims = make_inputs(proto, seed, dims)
         self.outputs = run(original, self.feeds)
 
@@ -449,8 +449,8 @@ def time_runs(sess: ort.InferenceSession, feeds: dict[str, np.ndarray], runs: in
     return times
 
 
-def _load_inputs_only(path: ModelSource) -> ModelProto:
-    """The model's structure without weights (enough to make inputs)."""
+def load_structure(path: ModelSource) -> ModelProto:
+    """The model's structure, its weights mapped and not read (enough to make inputs or count nodes)."""
     from onnxforge.onnxio.loader import load
 
     return load(Path(path)).proto  # type: ignore[arg-type]

@@ -23,9 +23,8 @@ from typing import Any
 
 from onnxforge.cli.command import run, subcommand_argv
 from onnxforge.errors import ForgeError
+from onnxforge.frontend.torch_export import EXPORTERS
 from onnxforge.targets import TARGET_KINDS
-
-EXPORTERS = ("auto", "dynamo", "torchscript")
 
 
 def _parser() -> argparse.ArgumentParser:

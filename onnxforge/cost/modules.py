@@ -52,6 +52,7 @@ from onnxforge.dialects.onnx.structure import (
 )
 from onnxforge.ir import hierarchy, provenance
 from onnxforge.ir.types import TensorType, elem_name
+from onnxforge.onnxio.hierarchy import ModuleTable
 
 NOT_PARAMS = frozenset({"i16", "i32", "i64", "u16", "u32", "u64", "bool", "string"})
 """Element types of initializers that are not parameters (shapes, indices, masks; int8 and uint8 are: quantized weights)."""
@@ -401,25 +402,16 @@ def _int(value: object) -> int:
 
 
 def _module_table(model: Operation | None) -> tuple[dict[str, dict[str, Any]], str, str]:
-    """The model's module table ({} when it has none), where its parameters came from (``state_dict`` unless
-    it says otherwise), and a note when it cannot be read. Both spellings are read: ``{"params_from": ...,
-    "modules": {path: {...}}}`` and the bare ``{path: {...}}``."""
+    """The model's module table ({} when it has none, as ``ModuleTable.as_json`` rows), where its parameters
+    came from, and a note when it cannot be read."""
     props = getattr(model, "metadata_props", None)
     entry = props.data.get(hierarchy.MODULE_TABLE) if props is not None else None
     if not isinstance(entry, StringAttr):
         return {}, "", ""
-    unreadable = f"{hierarchy.MODULE_TABLE} cannot be read: parameters counted from initializers"
-    try:
-        table = json.loads(entry.data)
-    except ValueError:
-        return {}, "", unreadable
-    params_from = "state_dict"
-    if isinstance(table, dict) and isinstance(table.get("modules"), dict):
-        params_from = str(table.get("params_from", params_from))
-        table = table["modules"]
-    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
-        return {}, "", unreadable
-    return {str(k): v for k, v in table.items()}, params_from, ""
+    table = ModuleTable.from_json(entry.data)
+    if table is None:
+        return {}, "", f"{hierarchy.MODULE_TABLE} cannot be read: parameters counted from initializers"
+    return {path: info.as_json() for path, info in table.modules.items()}, table.params_from, ""
 
 
 def _classes(table: dict[str, dict[str, Any]], tags: Iterable[hierarchy.Tag]) -> dict[str, str]:

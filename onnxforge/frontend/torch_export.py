@@ -146,12 +146,13 @@ def _torchscript(module: torch.nn.Module, args: tuple, kwargs: dict, dynamic_sha
 
     positional = [p for p in inspect.signature(module.forward).parameters][: len(args)]
     names = positional + list(kwargs)
-    buffer = io.BytesIO()  # models under 2 GiB: no file written and read back
+    large = _large(module)
+    target: io.BytesIO | str = str(folder / "ts.onnx") if large else io.BytesIO()  # under 2 GiB: no file round trip
     with torch.no_grad(), forward_taking(module, len(args), list(kwargs)):
-        torch.onnx.export(module, (*args, *kwargs.values()), buffer if not _large(module) else str(folder / "ts.onnx"),
-                          dynamo=False, opset_version=opset or TORCHSCRIPT_OPSET, do_constant_folding=False,
-                          input_names=names, dynamic_axes=dynamic_axes(dynamic_shapes, names))
-    return onnx.load_from_string(buffer.getvalue()) if not _large(module) else onnx.load(str(folder / "ts.onnx"))
+        torch.onnx.export(module, (*args, *kwargs.values()), target, dynamo=False,
+                          opset_version=opset or TORCHSCRIPT_OPSET, do_constant_folding=False, input_names=names,
+                          dynamic_axes=dynamic_axes(dynamic_shapes, names))
+    return onnx.load(target) if isinstance(target, str) else onnx.load_from_string(target.getvalue())
 
 
 def _large(module: torch.nn.Module) -> bool:

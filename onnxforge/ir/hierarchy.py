@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from xdsl.dialects.builtin import DictionaryAttr, StringAttr
 from xdsl.ir import Operation
@@ -58,6 +59,7 @@ NAMESPACE = "namespace"
 
 FLOAT_ELEMS = frozenset({1, 10, 11, 16, 17, 18, 19, 20, 21, 23})
 """ONNX element types of floating-point data (float, float16, double, bfloat16, the float8s and float4)."""
+_Node = TypeVar("_Node")
 SOURCES = ("exporter", "functional", "inherited", "fused", "shared")
 TAG_KEYS = (MODULE, MODULE_CLASS, MODULE_CALL, TAG_SOURCE, FUSED_MODULES, FUNCTION)
 
@@ -175,6 +177,31 @@ def absorbed(tags: Iterable[Tag]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def inherit(pending: Sequence[_Node], tag_of: Callable[[_Node], Tag | None],
+            neighbours: Sequence[Callable[[_Node], Iterable[_Node]]],
+            give: Callable[[_Node, str, list[Tag]], None]) -> list[_Node]:
+    """The rule for nodes neither the exporter nor a pass tagged, on ONNX protos (import) and IR ops (after a
+    pass) alike: each takes the lowest common ancestor of the modules of its tagged neighbours, trying each
+    kind of neighbour in turn (consumers, then producers) to a fixed point, last node first so that a chain
+    settles in one sweep. ``give(node, path, their tags)`` records a node's tag, which later nodes then see
+    through ``tag_of``. Returns the nodes with no tagged neighbour (the caller gives them their graph's
+    holder's module, or the root)."""
+    pending = list(pending)
+    for near in neighbours:
+        changed = True
+        while pending and changed:
+            changed, still = False, []
+            for node in reversed(pending):
+                found = [t for t in map(tag_of, near(node)) if t is not None]
+                if found:
+                    give(node, common_ancestor(t.module for t in found), found)
+                    changed = True
+                else:
+                    still.append(node)
+            pending = still[::-1]
+    return pending
+
+
 # --- IR ops ------------------------------------------------------------------------------------
 
 
@@ -185,21 +212,21 @@ def _table(op: Operation) -> dict[str, str]:
     return {k: v.data for k, v in table.data.items() if isinstance(v, StringAttr)}
 
 
+def has_tag(op: Operation) -> bool:
+    """Whether the op carries a tag (without reading it)."""
+    table = op.attributes.get(METADATA_ATTR)
+    return isinstance(table, DictionaryAttr) and MODULE in table.data
+
+
 def tag_of(op: Operation) -> Tag | None:
     """The op's hierarchy tag, None when it has none."""
-    table = op.attributes.get(METADATA_ATTR)
-    if not isinstance(table, DictionaryAttr) or MODULE not in table.data:
-        return None
-    return Tag.from_props(_table(op))
+    return Tag.from_props(_table(op)) if has_tag(op) else None
 
 
-def set_tag(op: Operation, tag: Tag, namespace: str | None = None) -> None:
-    """Write ``tag`` on ``op`` (replacing any tag it had; other metadata is kept). ``namespace`` replaces
-    Model Explorer's grouping key when given."""
+def set_tag(op: Operation, tag: Tag) -> None:
+    """Write ``tag`` on ``op`` (replacing any tag it had; other metadata is kept)."""
     props = {k: v for k, v in _table(op).items() if k not in TAG_KEYS}
     props.update(tag.props())
-    if namespace is not None:
-        props[NAMESPACE] = namespace
     op.attributes[METADATA_ATTR] = DictionaryAttr({k: StringAttr(v) for k, v in props.items()})
 
 
@@ -214,9 +241,9 @@ def fused_tag(replaced: Iterable[Operation]) -> Tag | None:
     data count when there are any: integer shape arithmetic is shared between layers once CSE has run
     (layer 1's reshapes reuse layer 0's shape chain), and would tag layer 1's attention as the layers'
     container; for the same reason ops CSE merged across modules (``shared``) do not count unless
-    nothing else does. An op that absorbed
-    nodes of one module only keeps that module's tag (call index and source included), with the count;
-    one that absorbed nodes of one call of a module (the second ``blocks.0``) keeps that call index."""
+    nothing else does. An op that absorbed nodes of one module only keeps that module's tag (call index and
+    source included), with the count; one that absorbed nodes of one call of a module (the second
+    ``blocks.0``) keeps that call index."""
     replaced = [op for op in replaced if (t := tag_of(op)) is None or t.source != "shared"] or list(replaced)
     data = [op for op in replaced if _computes_data(op)]
     tags = [t for t in (tag_of(op) for op in (data or replaced)) if t is not None]

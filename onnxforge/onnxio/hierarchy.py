@@ -93,17 +93,6 @@ class ModuleTable:
         info = self.modules.get(path)
         return info.cls.rsplit(".", 1)[-1] if info else ""
 
-    def parent(self, path: str) -> str | None:
-        """The nearest ancestor in the table (None for the root)."""
-        if not path:
-            return None
-        parts = path.split(".")
-        for n in range(len(parts) - 1, 0, -1):
-            candidate = ".".join(parts[:n])
-            if candidate in self.modules:
-                return candidate
-        return ""
-
     @functools.cached_property
     def _by_unqualified(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -190,12 +179,10 @@ def _functional(props: dict[str, str]) -> str | None:
     function (``create_causal_mask(...)``) or a helper method (``self._create_attention_masks(...)``), the
     node belongs to that function. Calls of torch and tensor methods (``torch.matmul``, ``x.view``) are the
     module's own layers."""
-    trace = props.get(STACK_TRACE, "")
-    lines = trace.strip().splitlines()
-    if not lines or not lines[-1].lstrip().startswith(("File", "")):
+    lines = props.get(STACK_TRACE, "").strip().splitlines()
+    if not lines or lines[-1].lstrip().startswith("File "):  # no code line: nothing to read
         return None
-    code = lines[-1] if not lines[-1].lstrip().startswith("File ") else ""
-    for target in _CALL.findall(code):
+    for target in _CALL.findall(lines[-1]):
         if target.startswith("self.") and target.count(".") == 1 and target[5:].startswith("_"):
             return target[5:]
         if "." not in target and target not in _NOT_FUNCTIONAL and not target[:1].isupper():
@@ -239,7 +226,7 @@ class _Tagger:
         if not scopes:
             return None
         path, call, chain = "", 0, [self.table.short_class("")] if self.table is not None else []
-        called = [""]
+        resolved = 0
         for scope in scopes:
             if self.table is not None:
                 found = self.table.child_named(path, scope)
@@ -255,15 +242,15 @@ class _Tagger:
                 chain.append(self.table.short_class(found))
             else:  # `proj_1` is the second call of `proj` only where `proj` is a scope there too (not `ln_1`)
                 m = _CALL_SUFFIX.match(scope)
-                repeat = m is not None and (tuple(scopes[:len(called) - 1]), m.group(1)) in self.scopes_seen
+                repeat = m is not None and (tuple(scopes[:resolved]), m.group(1)) in self.scopes_seen
                 base, call = (m.group(1), int(m.group(2))) if repeat and m else (scope, 0)
                 path = _join_scope(path, base)
-            called.append(path)
+            resolved += 1
         tag = Tag(path, "/".join(chain), call, "exporter")
         if path not in self.namespaces:  # torch's scope names, each with its class when the table has it
             classes = chain[1:] if self.table is not None else []
             self.namespaces[path] = "/".join(f"{s}: {c}" if c else s for s, c in
-                                             itertools.zip_longest(scopes[:len(called) - 1], classes, fillvalue=""))
+                                             itertools.zip_longest(scopes[:resolved], classes, fillvalue=""))
         return tag
 
 
@@ -432,8 +419,8 @@ def _count(coverage: Coverage, node: NodeProto, tag: Tag, table: ModuleTable | N
 
 
 def _inherit(nodes: list[NodeProto], tags: dict[int, Tag], holder: Tag | None) -> None:
-    """Give each untagged node of ``graph`` the lowest common ancestor of its consumers' modules (to a fixed
-    point, consumers first), else of its producers', else the holder's (a subgraph) or the root."""
+    """Give each untagged node of ``nodes`` (one graph) its tag by ``hierarchy.inherit``: consumers' modules,
+    else producers', else the holder's (a subgraph) or the root."""
     consumers: dict[str, list[NodeProto]] = {}
     producer: dict[str, NodeProto] = {}
     for node in nodes:
@@ -441,21 +428,13 @@ def _inherit(nodes: list[NodeProto], tags: dict[int, Tag], holder: Tag | None) -
             consumers.setdefault(name, []).append(node)
         for name in node.output:
             producer[name] = node
-    pending = [n for n in nodes if id(n) not in tags]
-    for neighbours in (_consumers_of(consumers), _producers_of(producer)):
-        changed = True
-        while pending and changed:
-            changed = False
-            still = []
-            for node in reversed(pending):
-                found = [tags[id(n)] for n in neighbours(node) if id(n) in tags]
-                if found:
-                    tags[id(node)] = Tag(hierarchy.common_ancestor(t.module for t in found), "", 0, "inherited")
-                    changed = True
-                else:
-                    still.append(node)
-            pending = list(reversed(still))
-    for node in pending:
+
+    def give(node: NodeProto, path: str, _found: list[Tag]) -> None:
+        tags[id(node)] = Tag(path, "", 0, "inherited")  # the class chain comes later, from every tag
+
+    left = hierarchy.inherit([n for n in nodes if id(n) not in tags], lambda n: tags.get(id(n)),
+                             (_consumers_of(consumers), _producers_of(producer)), give)
+    for node in left:
         tags[id(node)] = Tag(holder.module if holder else "", "", 0, "inherited")
 
 

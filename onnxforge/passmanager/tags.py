@@ -32,13 +32,14 @@ def node_ops(module: ModuleOp) -> Iterator[Operation]:
 
 
 def is_tagged(module: ModuleOp) -> bool:
-    return any(hierarchy.tag_of(op) is not None for op in node_ops(module))
+    return any(hierarchy.has_tag(op) for op in node_ops(module))
 
 
-def _neighbours(op: Operation, users: bool) -> list[Operation]:
-    if users:
-        return [use.operation for result in op.results for use in result.uses
-                if not isinstance(use.operation, ReturnOp)]
+def _users(op: Operation) -> list[Operation]:
+    return [use.operation for result in op.results for use in result.uses if not isinstance(use.operation, ReturnOp)]
+
+
+def _producers(op: Operation) -> list[Operation]:
     return [operand.owner for operand in op.operands if isinstance(operand.owner, (OnnxOp, CustomOp, NNOp))]
 
 
@@ -53,28 +54,17 @@ def _holder(op: Operation) -> Operation | None:
 
 def complete_tags(module: ModuleOp) -> int:
     """Tag every untagged node op (see the module docstring); returns how many got a tag."""
-    pending = [op for op in node_ops(module) if hierarchy.tag_of(op) is None]
-    done = 0
-    for users in (True, False):
-        changed = True
-        while pending and changed:
-            changed, still = False, []
-            for op in reversed(pending):  # users come after an op: last first settles chains in one sweep
-                tags = [t for t in (hierarchy.tag_of(n) for n in _neighbours(op, users)) if t is not None]
-                if tags:
-                    path = hierarchy.common_ancestor(t.module for t in tags)
-                    hierarchy.set_tag(op, hierarchy.Tag(path, hierarchy.common_class_chain(path, tags), 0, "inherited"))
-                    done += 1
-                    changed = True
-                else:
-                    still.append(op)
-            pending = list(reversed(still))
-    for op in pending:
+    pending = [op for op in node_ops(module) if not hierarchy.has_tag(op)]
+
+    def give(op: Operation, path: str, found: list[hierarchy.Tag]) -> None:
+        hierarchy.set_tag(op, hierarchy.Tag(path, hierarchy.common_class_chain(path, found), 0, "inherited"))
+
+    left = hierarchy.inherit(pending, hierarchy.tag_of, (_users, _producers), give)
+    for op in left:
         holder = _holder(op)
         tag = hierarchy.tag_of(holder) if holder is not None else None
         hierarchy.set_tag(op, hierarchy.Tag(tag.module if tag else "", tag.module_class if tag else "", 0, "inherited"))
-        done += 1
-    return done
+    return len(pending)
 
 
 def check_tags(module: ModuleOp) -> str | None:
