@@ -68,11 +68,21 @@ class Summary:
 def facts(proto, tensors, files: list[Path]) -> ModelFacts:  # type: ignore[no-untyped-def]
     """A model's facts from its (weight-free) proto, its tensors and the files it occupies."""
     ops = Counter(f"{node.domain}.{node.op_type}" if node.domain not in ("", "ai.onnx") else node.op_type
-                  for node in proto.graph.node)
+                  for node in _nodes(proto.graph))
     opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 0)
     size = sum(os.stat(f).st_size for f in files if os.path.isfile(f))
     return ModelFacts(len(proto.graph.node), dict(ops.most_common()), opset, proto.ir_version,
                       sum(t.nbytes for t in tensors), size)
+
+
+def _nodes(graph):  # type: ignore[no-untyped-def]
+    """Every node of ``graph`` and of its subgraphs (``If``/``Loop`` bodies): a merged decoder's attention is in
+    its branches, and what was fused there counts."""
+    for node in graph.node:
+        yield node
+        for attr in node.attribute:
+            for sub in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
+                yield from _nodes(sub)
 
 
 def build(input: str, output: str, pipeline: str, why: tuple[str, ...], before: ModelFacts, after: ModelFacts,

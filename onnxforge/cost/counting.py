@@ -304,9 +304,13 @@ def _nn_attention(v: OpView) -> Count:
         head_dim = qs[2] // (q_heads + 2 * kv_heads) if q_heads + 2 * kv_heads > 0 else 0
         return attention_count(qs[0], q_heads, qs[1], qs[1], head_dim, head_dim)
     ks, vs = v.shape_in(1), v.shape_in(2)
-    if ks is None or vs is None or kv_heads <= 0:
+    if ks is None or vs is None or kv_heads <= 0 or len(ks) != len(vs):
         return Count("attention")
-    return attention_count(qs[0], q_heads, qs[1], ks[1], qs[2] // q_heads, vs[2] // kv_heads)
+    if len(ks) == 4:  # heads already split: [B, kv_heads, T, D]
+        return attention_count(qs[0], q_heads, qs[1], ks[2], qs[2] // q_heads, vs[3])
+    past = v.shape_in(4) if v.present(4) else None  # a KV cache: the attention reads past + new keys
+    kv_len = ks[1] + (past[2] if past is not None and len(past) == 4 else 0)
+    return attention_count(qs[0], q_heads, qs[1], kv_len, qs[2] // q_heads, vs[2] // kv_heads)
 
 
 @counts("attention", "com.microsoft.MultiHeadAttention")

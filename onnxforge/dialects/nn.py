@@ -22,7 +22,17 @@ import math
 from onnx import TensorProto
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FloatAttr, IntegerAttr, StringAttr, f32, f64
 from xdsl.ir import Attribute, Dialect, SSAValue
-from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def, traits_def
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
@@ -292,6 +302,16 @@ class AttentionOp(NNOp):
     ``query`` is packed ``[B, S, (q + 2·kv)·D]``. ``mask`` is absent, additive (float,
     broadcastable to ``[B, q_num_heads, S, T]``) or boolean (True = attend);
     ``is_causal`` adds the upper-triangle mask. Output ``[B, S, q_num_heads·D]``.
+
+    With a KV cache (a decoder's later steps) ``past`` is ``(past_key, past_value)``, each
+    ``[B, kv_num_heads, P, D]``, and the op has two more results ``present_key``/``present_value``
+    ``[B, kv_num_heads, P + T, D]``: the past with the new step's heads appended along the
+    sequence (``Concat(past, split_heads(key), axis = 2)``), which is what the attention reads
+    (``T`` above becomes ``P + T``). ``key``/``value`` may also be heads already split,
+    ``[B, kv_num_heads, T, D]``: the cross-attention K/V that an encoder–decoder's later steps take
+    as inputs (computed once from the encoder states). Both are forms of ONNX ``Attention``-23 and
+    onnxruntime's ``MultiHeadAttention``; with a cache ``is_causal`` is not used (its alignment
+    differs between the two), the graph's own mask is.
     Replaces: the Reshape/Transpose/MatMul/Div-or-Mul/Add(mask)/Softmax/MatMul/
     Transpose/Reshape blocks of BERT-family, GPT-2, ViT, Whisper and Llama exports,
     and the dynamo exporter's SDPA decomposition (with its ``Where(IsNaN)`` guards).
@@ -304,7 +324,9 @@ class AttentionOp(NNOp):
     key = operand_def()
     value = operand_def()
     mask = operand_def()
+    past = var_operand_def()
     output = result_def()
+    present = var_result_def()
     q_num_heads = prop_def(IntegerAttr)
     kv_num_heads = prop_def(IntegerAttr)
     scale = prop_def(FloatAttr)
@@ -318,10 +340,22 @@ class AttentionOp(NNOp):
         _require(q_heads % kv_heads == 0, self, f"q_num_heads {q_heads} must be a multiple of kv_num_heads {kv_heads}")
         _require(_int(self.is_causal) in (0, 1), self, "is_causal must be 0 or 1")
         _require(_absent(self.key) == _absent(self.value), self, "key and value are both present or both absent (packed)")
-        for name in ("query", "key", "value"):
+        _require(_rank(self.query) in (None, 3), self, "query must be 3-D [B, S, heads·D]")
+        for name in ("key", "value"):
             value = getattr(self, name)
-            _require(_absent(value) or _rank(value) in (None, 3), self, f"{name} must be 3-D [B, S, heads·D]")
+            _require(_absent(value) or _rank(value) in (None, 3, 4), self,
+                     f"{name} must be 3-D [B, T, heads·D] or 4-D [B, heads, T, D]")
+        _require(_absent(self.key) or _rank(self.key) == _rank(self.value), self, "key and value must have one rank")
         _same_float_type(self, self.query, self.key, self.value, self.output)
+        _require(len(self.past) in (0, 2) and len(self.present) == len(self.past), self,
+                 "past is (past_key, past_value) with results present_key, present_value, or neither")
+        if self.past:
+            _require(not _absent(self.key) and _rank(self.key) in (None, 3), self,
+                     "a KV cache appends the new 3-D key and value (not a packed query, not split heads)")
+            _require(_int(self.is_causal) == 0, self, "with a KV cache the mask is explicit (is_causal = 0)")
+            for value in (*self.past, *self.present):
+                _require(_rank(value) in (None, 4), self, "past and present are 4-D [B, kv_num_heads, length, D]")
+            _same_float_type(self, self.query, *self.past, *self.present)
 
 
 @irdl_op_definition

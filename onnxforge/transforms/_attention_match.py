@@ -21,6 +21,11 @@ its inverse. The exporters differ in the details, all matched here:
   produce NaN (finite scores, and no mask or a ``Where`` of finite constants: a row masked
   entirely by ``-3.4e38`` is uniform, not NaN); with a mask that may hold ``-inf`` it zeroes the
   rows masked entirely, and moves to the fused output (``Match.nan_guard``);
+* a KV cache (a decoder's later steps): k and v are ``Concat(past, split_heads(x), axis = 2)``
+  with ``past`` a ``[B, H, P, D]`` value (the ``past_key_values.*`` inputs) and the concatenation
+  the ``present.*`` output; the block then attends over ``P + T`` keys (``Heads.past``), before
+  any ``repeat_kv`` (the cache holds the KV heads). A factor or rotation on the new step only is
+  part of the split, never of the scale, since the past is not scaled;
 * a mask that is provably all zero (ViT's dynamo export adds ``Where(Expand(True), 0, -max)``)
   is no mask, and SDPA's triangular ``is_causal`` mask over ``S = T`` is ``is_causal``.
 
@@ -40,6 +45,7 @@ from xdsl.ir import Operation, SSAValue
 from onnxforge.dialects.nn import FLOAT_ELEMS, RotaryEmbeddingOp
 from onnxforge.dialects.onnx.generated import (
     AddOp,
+    ConcatFamily,
     DivOp,
     EqualOp,
     ExpandOp,
@@ -94,6 +100,15 @@ class Heads:
     group: int = 1
     scale: float = 1.0
     rotary: RotaryEmbeddingOp | None = None
+    cache: Operation | None = None
+    """``Concat(past, split_heads(x3), axis = 2)`` when the heads are a KV cache's present value."""
+    presplit: bool = False
+    """``x3`` is itself ``[B, H, T, D]``: K/V heads the block takes as they are (a cached cross-attention's inputs)."""
+
+    @property
+    def past(self) -> SSAValue | None:
+        """The cached ``[B, H, P, D]`` heads the new step is appended to."""
+        return None if self.cache is None else self.cache.operands[0]
 
     @property
     def batch(self) -> Dim:
@@ -102,8 +117,10 @@ class Heads:
 
     @property
     def length(self) -> Dim:
-        dims = dims_of(self.x3)
-        return dims[1] if dims else None
+        """``T``: the new step's length, or ``P + T`` with a cache (what the attention reads)."""
+        dims = dims_of(self.x3 if self.cache is None else self.cache.results[0])
+        four_d = self.cache is not None or self.presplit
+        return None if not dims else dims[2] if four_d else dims[1]
 
     def dims4(self) -> tuple[Dim, ...]:
         """``[B, H·g, T, D]``."""
@@ -235,6 +252,8 @@ def heads_bhtd(value: SSAValue, scaled: bool) -> Heads:
         inner.rotary = op
         inner.ops.append(op)
         return inner
+    if isinstance(op, ConcatFamily):
+        return cached_heads(op)
     if isinstance(op, ReshapeFamily):
         inner = repeated_heads(op.operands[0], scaled)
         dims = dims_of(value)
@@ -244,6 +263,54 @@ def heads_bhtd(value: SSAValue, scaled: bool) -> Heads:
         inner.ops.append(op)
         return inner
     fail(_rotary_hint(value) or f"{_describe(value)} is not a head split [B, H, T, D]")
+
+
+def kv_heads(value: SSAValue, scaled: bool) -> Heads:
+    """K or V heads: ``heads_bhtd``, or — where the block does not compute them — a ``[B, H, T, D]`` value
+    taken as it is: a graph (or ``If`` branch) input, or a value from an enclosing graph, as an
+    encoder–decoder's later steps feed the cross-attention K/V they computed on the first."""
+    try:
+        return heads_bhtd(value, scaled)
+    except Mismatch:
+        dims = dims_of(value)
+        if not _from_outside(value) or dims is None or len(dims) != 4:
+            raise
+        heads, size = dims[1], dims[3]
+        if not (isinstance(heads, int) and isinstance(size, int) and heads > 0 and size > 0):
+            raise
+        return Heads(value, heads, size, [], presplit=True)
+
+
+def _from_outside(value: SSAValue) -> bool:
+    """``value`` is a block argument, or is defined in a block other than its users' (an outer graph's value)."""
+    owner = value.owner
+    if not isinstance(owner, Operation):
+        return True
+    return any(use.operation.parent is not owner.parent for use in value.uses)
+
+
+def cached_heads(concat: Operation) -> Heads:
+    """``Concat(past, k4, axis = 2)``: the KV cache's present value, ``past = [B, H, P, D]`` and ``k4`` the
+    new step's head split (rotated or not, unscaled: a factor on ``k4`` alone is not one on the keys)."""
+    dims = dims_of(concat.results[0])
+    axis = int_prop(concat, "axis", 0)
+    if len(concat.operands) != 2 or dims is None or len(dims) != 4 or axis not in (2, -2):
+        fail(f"Concat {_shape(concat.results[0])} is not a KV cache Concat(past, new, axis=2) of 4-D heads")
+    past, new = concat.operands
+    inner = heads_bhtd(new, scaled=False)
+    if inner.group != 1 or inner.cache is not None:
+        fail("the KV cache appends heads that are repeated or cached already")
+    past_dims = dims_of(past)
+    if past_dims is None or len(past_dims) != 4 or elem_of(past) != elem_of(inner.x3):
+        fail(f"the KV cache's past {_shape(past)} is not 4-D heads of the new step's type")
+    if not (_same(past_dims[0], inner.batch) and past_dims[1] == inner.heads and past_dims[3] == inner.head_size):
+        fail(f"the KV cache's past {_shape(past)} is not [B, H, P, D] = [{inner.batch}, {inner.heads}, P, "
+             f"{inner.head_size}]")
+    if not (_same(dims[0], inner.batch) and dims[1] == inner.heads and dims[3] == inner.head_size):
+        fail(f"the KV cache Concat {_shape(concat.results[0])} does not keep [B, H, ·, D]")
+    inner.cache = concat
+    inner.ops.append(concat)
+    return inner
 
 
 def repeated_heads(value: SSAValue, scaled: bool) -> Heads:
@@ -278,7 +345,7 @@ def keys_bhdt(value: SSAValue) -> Heads:
     if isinstance(op, TransposeOp) and _perm(op) == SPLIT_T_PERM:
         return split_heads(value, SPLIT_T_PERM, True)
     if isinstance(op, TransposeOp) and _perm(op) == SWAP_LAST:
-        inner = heads_bhtd(op.operands[0], True)
+        inner = kv_heads(op.operands[0], True)
         inner.ops.append(op)
         return inner
     if isinstance(op, ReshapeFamily):
@@ -451,12 +518,19 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     if not isinstance(context, MatMulOp) or context.operands[0] != probs:
         fail("the attention probabilities are not read by exactly one MatMul with v "
                        "(also used elsewhere, e.g. output_attentions?)")
-    value = heads_bhtd(context.operands[1], scaled=False)
+    value = kv_heads(context.operands[1], scaled=False)
     scores, mask, mask_ops = split_scores_and_mask(softmax.operands[0])
     product, factor, scale_ops = scores_chain(scores)
     query = heads_bhtd(product.operands[0], scaled=True)
     key = keys_bhdt(product.operands[1])
     _check_heads(query, key, value)
+    caches = {h.cache for h in (key, value) if h.cache is not None}
+    if caches:
+        reads = [query.x3, key.x3, value.x3, *([] if mask is None else [mask]),
+                 *(h.rotary.operands[1:] for h in (query, key) if h.rotary is not None)]
+        if any(reads_any(v, caches) for v in _flat(reads)):
+            fail("the mask or q/k/v is computed from the KV cache's present value (its shape, say): the fused op "
+                 "would read its own result")
     score_dims = (query.batch, query.heads, query.length, key.length)
     is_causal = False
     if mask is not None:
@@ -467,7 +541,7 @@ def match_attention(softmax: Operation, opset: int) -> Match:
                            "without enlarging them")
         if provably_zero(mask):
             mask = None
-        elif causal_mask(mask, query.length) and _same(query.length, key.length):
+        elif causal_mask(mask, query.length) and _same(query.length, key.length) and key.cache is None:
             mask, is_causal = None, True
     kept_guard = guard if guard is not None and mask is not None and not provably_finite(mask) else None
     output, output_ops = merged_output(context, query)
@@ -475,7 +549,7 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     if guard is not None:
         ops += [guard, guard.operands[0].owner]  # type: ignore[list-item]
     packed = None
-    if query.rotary is None and key.rotary is None:
+    if query.rotary is None and key.rotary is None and key.cache is None:
         packed = packed_split(query.x3, key.x3, value.x3)
         if packed is not None:
             ops.append(packed)
@@ -483,10 +557,36 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     return Match(query, key, value, mask, is_causal, scale, context, output, ops, packed, kept_guard)
 
 
+def _flat(values: list) -> list[SSAValue]:  # type: ignore[type-arg]
+    return [x for v in values for x in (v if isinstance(v, (list, tuple)) else [v])]
+
+
+READ_LIMIT = 4096
+"""Ops ``reads_any`` walks before it gives up (and answers yes: not proven independent)."""
+
+
+def reads_any(value: SSAValue, ops: set[Operation]) -> bool:
+    """``value`` is computed (transitively) from a result of one of ``ops``, or that is not decided within
+    ``READ_LIMIT`` ops."""
+    seen: set[Operation] = set()
+    stack = [value]
+    while stack:
+        owner = stack.pop().owner
+        if not isinstance(owner, Operation) or owner in seen:
+            continue
+        if owner in ops or len(seen) >= READ_LIMIT:
+            return True
+        seen.add(owner)
+        stack.extend(owner.operands)
+    return False
+
+
 def _check_heads(query: Heads, key: Heads, value: Heads) -> None:
     """q, k, v agree: one head size, KV heads repeated to the query heads, the same batch, k and v the same length."""
     if query.group != 1:
         fail("the query is repeated like a KV head")
+    if query.presplit:
+        fail("the query is not a head split of a [B, S, H·D] value")
     if value.rotary is not None:
         fail("the value is rotated")
     if not (query.head_size == key.head_size == value.head_size):
@@ -499,6 +599,10 @@ def _check_heads(query: Heads, key: Heads, value: Heads) -> None:
         fail(f"q, k, v batch dims differ or are unknown ({query.batch}, {key.batch}, {value.batch})")
     if not (_same(key.length, value.length) and query.length is not None):
         fail(f"k and v lengths differ or are unknown ({key.length}, {value.length})")
+    if (key.cache is None) != (value.cache is None):
+        fail("only one of k and v is read from a KV cache")
+    if key.presplit != value.presplit:
+        fail("only one of k and v is a [B, H, T, D] input (the other is computed here)")
     elems = {elem_of(h.x3) for h in (query, key, value)}
     if len(elems) != 1 or not elems <= FLOAT_ELEMS:
         fail("q, k, v are not float tensors of one element type")

@@ -26,6 +26,10 @@ finite constants); otherwise a row of ``p`` is NaN exactly when its scores are m
 ``-inf``, which makes that head's slice of ``y`` NaN (or 0, from a kernel that zeroes such rows),
 so the guard moves to the output as ``Where(IsNaN(y), 0, y)`` and ``y`` is the graph's 0 there.
 
+With a KV cache, k and v are ``Concat(past, split_heads(x))``: the fused op takes the new step's
+3-D k and v and the two pasts, and its ``present_key``/``present_value`` results replace the
+concatenations (the model's ``present.*`` outputs), computed as the graph computes them.
+
 A candidate that fails a check, or whose op the target cannot lower, is a near miss.
 """
 
@@ -58,10 +62,12 @@ class FuseAttention(FusionPattern):
             query, key, value = match.packed.operands[0], fusion.absent, fusion.absent
         q = match.query
         merged = (q.batch, q.length, q.heads * q.head_size)
+        caches = [h.cache for h in (match.key, match.value) if h.cache is not None]
         fused = Build(
             AttentionOp,
-            [query, key, value, match.mask if match.mask is not None else fusion.absent],
-            [tensor_type(elem_of(q.x3) or TensorProto.FLOAT, merged)],
+            [query, key, value, match.mask if match.mask is not None else fusion.absent,
+             *(cache.operands[0] for cache in caches)],
+            [tensor_type(elem_of(q.x3) or TensorProto.FLOAT, merged), *(cache.results[0].type for cache in caches)],
             {"q_num_heads": IntegerAttr(q.heads, i64), "kv_num_heads": IntegerAttr(match.key.heads, i64),
              "scale": FloatAttr(match.scale, f32), "is_causal": IntegerAttr(int(match.is_causal), i64)},
         )
@@ -75,7 +81,8 @@ class FuseAttention(FusionPattern):
                           [fused.output.type], name=f"{name}/Where")
             builds += [isnan, where]
             output = where.results[0]
-        fusion.replace(match.context, builds, match.ops, {match.output: output})
+        presents = {cache.results[0]: present for cache, present in zip(caches, fused.results[1:], strict=True)}
+        fusion.replace(match.context, builds, match.ops, {match.output: output, **presents})
 
 
 def _rotated(heads: Heads, builds: list[Build], fusion: Fusion) -> Value:

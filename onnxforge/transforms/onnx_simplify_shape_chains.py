@@ -14,6 +14,9 @@ Exports with dynamic axes compute reshape targets at run time
 - an Expand target known symbolically becomes a constant where every
   symbolic entry equals the input's aligned dim, written ``1`` (broadcast
   keeps the input's dim);
+- a Slice whose bounds are known symbolically and take every sliced axis whole
+  (start 0, step 1, end the dim itself, e.g. a cached decoder's mask sliced to
+  ``past + sequence`` keys read from ``Shape(present)``) is its input;
 - any other shape operand (of Expand, Reshape, ConstantOfShape, Tile) whose
   entries are constants or dims of a graph input is rebuilt in its minimal
   form, ``Shape(input)`` sliced to the runs of dims it needs plus constants,
@@ -41,14 +44,22 @@ from xdsl.ir import Block, Operation, SSAValue
 from onnxforge.analysis.shapes import ShapeFacts
 from onnxforge.analysis.shapes.positivity import is_positive_given, proven_positive
 from onnxforge.dialects.onnx.builders import ConstantBuilder, model_opset, standard_op
+from onnxforge.dialects.onnx.canonicalization import INT64_MAX
 from onnxforge.dialects.onnx.generated import (
     ConstantOfShapeOp,
     ExpandOp,
     ReshapeOp,
     ReshapeV5Op,
+    SliceOp,
     TileOp,
 )
-from onnxforge.dialects.onnx.queries import constant_of, if_condition_slice, is_constant_op, returned_by_subgraph
+from onnxforge.dialects.onnx.queries import (
+    constant_of,
+    if_condition_slice,
+    is_absent,
+    is_constant_op,
+    returned_by_subgraph,
+)
 from onnxforge.dialects.onnx.structure import NAMES_ATTR, CustomOp, GraphOp, ModelOp, ReturnOp, strings_of
 from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.types import tensor_type
@@ -158,6 +169,9 @@ class SimplifyShapeChainsPass(ForgePass):
             if form is not None:
                 op.operands[1] = builder.initializer(block, np.array(form, np.int64), f"{_hint(op)}_shape")
                 return "expand-target"
+        if isinstance(op, SliceOp) and _takes_whole(op, facts):
+            op.results[0].replace_all_uses_with(op.operands[0])
+            return "identity-slice"
         if is_constant_op(op) or len(op.results) != 1 or op.regions:
             return None
         result = op.results[0]
@@ -234,6 +248,39 @@ class SimplifyShapeChainsPass(ForgePass):
         constant = builder.initializer(block, array, _hint(op), elem)
         result.replace_all_uses_with(constant)
         return "materialize"
+
+
+def _takes_whole(op: SliceOp, facts: ShapeFacts) -> bool:
+    """The Slice's bounds, known symbolically, take each sliced axis whole: start 0, step 1, and an end
+    that is the dim (the same expression) or clamps to it (a static end ``>=`` a static dim, INT64_MAX)."""
+    dims = facts.shape(op.operands[0])
+    if dims is None or constant_of(op.operands[2]) is not None and constant_of(op.operands[1]) is not None:
+        return False  # constant bounds are onnx-canonicalize's EraseNoopSlice
+    starts, ends = facts.value(op.operands[1]), facts.value(op.operands[2])
+    optional = [None if is_absent(v) else facts.value(v) for v in op.operands[3:5]]
+    if starts is None or ends is None or len(starts) != len(ends) or any(
+            not is_absent(v) and o is None for v, o in zip(op.operands[3:5], optional, strict=False)):
+        return False
+    axes = optional[0] if optional and optional[0] is not None else tuple(range(len(starts)))
+    steps = optional[1] if len(optional) > 1 and optional[1] is not None else (1,) * len(starts)
+    rank = len(dims)
+    if len(axes) != len(starts) or len(steps) != len(starts):
+        return False
+    for start, end, axis, step in zip(starts, ends, axes, steps, strict=True):
+        axis = _integer(axis)
+        if _integer(start) != 0 or _integer(step) != 1 or axis is None or not -rank <= axis < rank:
+            return False
+        dim, last = dims[axis], _integer(end)
+        if dim is None or not (end == dim or last == INT64_MAX or (last is not None and type(dim) is int and last >= dim)):
+            return False
+    return True
+
+
+def _integer(value: object) -> int | None:
+    """``value`` as an int when it is one (a Python, numpy or sympy integer), else None."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return int(value) if getattr(value, "is_Integer", False) else None
 
 
 _SHAPE_OPERANDS = {ExpandOp: 1, ReshapeOp: 1, ReshapeV5Op: 1, ConstantOfShapeOp: 0, TileOp: 1}

@@ -351,6 +351,21 @@ def parse_dim(text: str | int | None) -> Dim:
     return _parse_expression(text)
 
 
+_ARITHMETIC = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(\s*[-+*]\s*([A-Za-z_][A-Za-z_0-9]*|\d+))+")
+
+
+def parse_declared(text: str) -> Dim:
+    """A graph input's dim name: a symbol as written, or — when the name is arithmetic over other names,
+    as Optimum writes ``past_sequence_length + sequence_length`` for a mask over past and new
+    tokens — that expression, so it equals what the graph computes from the other inputs (the
+    verifier binds such a dim to the same sum, ``runtime.dim_expression``)."""
+    if _ARITHMETIC.fullmatch(text.strip()):
+        parsed = _parse_expression(text)
+        if not isinstance(parsed, sympy.Symbol) or parsed.name != text:
+            return parsed
+    return symbol(text)
+
+
 def _parse_expression(text: str) -> Dim:
     odd_names = sorted((n for n in _SYMBOLS if not _IDENT.fullmatch(n) and n in text), key=len, reverse=True)
     pattern = "|".join([*(re.escape(n) for n in odd_names), _IDENT.pattern])

@@ -49,14 +49,15 @@ def _graphs(root: Operation) -> list[tuple[Operation, bool]]:
 
 
 def declared(type_attr: Attribute, input_names: bool = False) -> Info:
-    """Facts a declared type states; graph-input dim names are symbols as written."""
+    """Facts a declared type states; graph-input dim names are symbols as written (or the sums they name:
+    ``dims.parse_declared``)."""
     if not isinstance(type_attr, TensorType):
         return Info()
     elem = type_attr.elem or None
     shape = type_attr.dims
     if shape is not None:
         if input_names:
-            shape = tuple(dims.symbol(d) if isinstance(d, str) else d for d in shape)
+            shape = tuple(dims.parse_declared(d) if isinstance(d, str) else d for d in shape)
         else:
             shape = tuple(dims.parse_dim(d) if isinstance(d, str) else d for d in shape)
     return Info(elem, shape)

@@ -157,6 +157,26 @@ class EraseSingleConcat(RewritePattern):
             _forward(op, op.operands[0], rewriter)
 
 
+class DropEmptyConcatOperands(RewritePattern):
+    """Concat(a, e, b) = Concat(a, b) when ``e`` is statically empty along the axis (its dim there is 0): it adds
+    no element. (Phi-3's rotary ``cat(q_rot, q[..., rotary_dim:])`` with a whole-head rotation.) At least one
+    operand stays, so the result's type is still carried by a value of the same rank and element type."""
+
+    def match_and_rewrite(self, op: ConcatFamily, rewriter: PatternRewriter) -> None:
+        dims = dims_of(op.results[0])
+        axis = int_prop(op, "axis", 0)
+        if dims is None or axis is None or not -len(dims) <= axis < len(dims):
+            return
+        kept = [v for v in op.operands if (dims_of(v) or (None,) * len(dims))[axis] != 0]
+        if len(kept) == len(op.operands) or not kept:
+            return
+        if len(kept) == 1 and dims_of(kept[0]) == dims and elem_of(kept[0]) == elem_of(op.results[0]):
+            _forward(op, kept[0], rewriter)
+            return
+        rewriter.replace_matched_op(type(op).create(operands=kept, result_types=[op.results[0].type],
+                                                    properties=dict(op.properties), attributes=dict(op.attributes)))
+
+
 class EraseSingleSplit(RewritePattern):
     """Split(x) into one output without split sizes = x (one equal part is the whole)."""
 
@@ -563,6 +583,7 @@ PATTERNS: tuple[RewritePattern, ...] = (
     EraseNoopSqueeze(),
     EraseNoopUnsqueeze(),
     EraseNoopSlice(),
+    DropEmptyConcatOperands(),
     EraseZeroPad(),
     EraseNoopReduce(),
     FoldNeutralElement(),

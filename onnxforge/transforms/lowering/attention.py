@@ -67,8 +67,10 @@ from onnxforge.transforms.lowering.base import (
 )
 
 ATTENTION_OPSET = 23
-Lowered = tuple[list[Operation], SSAValue]
-"""The ops a lowering inserts, in order, and the value that replaces the fused op's result."""
+CACHE_OPERAND = 4
+"""``nn.attention``'s operands from this index on are the KV cache's ``past_key``, ``past_value``."""
+Lowered = tuple[list[Operation], list[SSAValue]]
+"""The ops a lowering inserts, in order, and the values that replace the fused op's results."""
 STANDARD_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16})
 """Element types onnxruntime's CPU ``Attention`` kernel is registered for."""
 ORT_ELEMS = frozenset({TensorProto.FLOAT})
@@ -92,7 +94,15 @@ class _Shapes:
         total = self.q_heads + 2 * self.kv_heads if self.packed else self.q_heads
         self.head_size = width // total if isinstance(width, int) and total > 0 and width % total == 0 else None
         key = dims_of(op.query if self.packed else op.key) or ()
-        self.kv_length: Dim = key[1] if len(key) == 3 else None
+        self.presplit = len(key) == 4
+        """key and value are ``[B, kv_heads, T, D]`` (heads the model feeds in)."""
+        self.kv_length: Dim = key[1] if len(key) == 3 else key[2] if self.presplit else None
+        self.new_kv_length = self.kv_length
+        """The keys given as ``key`` (without the cache's past)."""
+        self.cached = len(op.operands) > CACHE_OPERAND
+        if self.cached:  # the attention reads past + new keys: the present's length
+            present = dims_of(op.results[1]) or ()
+            self.kv_length = present[2] if len(present) == 4 else None
 
     def check(self, op: AttentionOp) -> None:
         """Fail unless the sizes are a well-formed attention."""
@@ -101,7 +111,10 @@ class _Shapes:
         if not self.packed:
             for name, value in (("key", op.key), ("value", op.value)):
                 dims = dims_of(value)
-                if dims is None or len(dims) != 3 or dims[2] != self.kv_heads * self.head_size:
+                if self.presplit and (dims is None or len(dims) != 4 or dims[1] != self.kv_heads
+                                      or dims[3] != self.head_size):
+                    fail(f"the {name} is not [B, kv_num_heads, T, D]")
+                if not self.presplit and (dims is None or len(dims) != 3 or dims[2] != self.kv_heads * self.head_size):
                     fail(f"the {name} is not [B, T, kv_num_heads·D]")
 
     def widths(self) -> list[int]:
@@ -143,28 +156,47 @@ class AttentionLowering(Lowering):
                 fail(f"Attention needs opset ≥ {ATTENTION_OPSET} ({target.describe()})")
             if elem not in STANDARD_ELEMS:
                 fail("onnxruntime's CPU Attention runs float and float16 only")
-            for name, size in (("batch", shapes.batch), ("query length", shapes.length)):
-                if isinstance(op, Build) and not _never_empty(op, size):
-                    fail(f"the {name} {size} may be 0: onnxruntime's Attention rejects an empty batch or "
-                         "query, which the decomposition runs")
+            _check_nonempty(op, shapes)
             return
         if elem not in ORT_ELEMS:
             fail("onnxruntime's CPU attention contrib ops run float only")
+        if (shapes.cached or shapes.presplit) and shapes.kv_heads != shapes.q_heads:
+            _check_cached_gqa(op, shapes, target)
+
 
     def lower(self, op: AttentionOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
         shapes = _Shapes(op)
-        gqa_natively = (shapes.kv_heads != shapes.q_heads and target.opset >= ATTENTION_OPSET
-                        and _never_empty(op, shapes.batch) and _never_empty(op, shapes.length))
+        gqa_natively = shapes.kv_heads != shapes.q_heads and target.opset >= ATTENTION_OPSET and (
+            shapes.cached or shapes.presplit or (_never_empty(op, shapes.batch) and _never_empty(op, shapes.length)))
+        # (a cached one was admitted by check() only where the standard op is exact: its only lowering)
         if target.kind == "standard" or gqa_natively:
-            ops, result = _standard(op, shapes, target, rewriter)  # GQA without repeating KV heads when the opset has it
-        elif (projection := _packed_projection(op, shapes)) is not None:
-            ops, result = _contrib_attention(op, shapes, projection, target, rewriter)
+            ops, results = _standard(op, shapes, target, rewriter)  # GQA without repeating KV heads when the opset has it
+        elif not (shapes.cached or shapes.presplit) and (projection := _packed_projection(op, shapes)) is not None:
+            ops, results = _contrib_attention(op, shapes, projection, target, rewriter)
         else:
-            ops, result = _multi_head(op, shapes, target, rewriter)
+            ops, results = _multi_head(op, shapes, target, rewriter)
         source = op.query.owner  # a projection the contrib Attention took over is dead after this
-        insert_lowered(rewriter, op, ops, [result], main=ops[-1])  # the attention op keeps the node name
+        insert_lowered(rewriter, op, ops, results, main=ops[-1])  # the attention op keeps the node name
         if isinstance(source, Operation):
             erase_dead(rewriter, [source])
+
+
+def _check_nonempty(op: AttentionOp, shapes: _Shapes) -> None:
+    for name, size in (("batch", shapes.batch), ("query length", shapes.length), ("key length", shapes.new_kv_length)):
+        if isinstance(op, Build) and not _never_empty(op, size):
+            fail(f"the {name} {size} may be 0: onnxruntime's Attention rejects an empty batch, query or "
+                 "key (past aside), which the decomposition runs")
+
+
+def _check_cached_gqa(op: AttentionOp, shapes: _Shapes, target: LoweringTarget) -> None:
+    """Grouped-query attention with a KV cache has one lowering under ``ort``: the standard ``Attention``.
+    MultiHeadAttention's cache holds a KV head per query head (the model's present has fewer), and
+    GroupQueryAttention masks by per-sequence lengths, not by the graph's mask."""
+    if target.opset < ATTENTION_OPSET:
+        fail("grouped-query attention with a KV cache: MultiHeadAttention's cache has a KV head per query "
+             "head, and GroupQueryAttention masks by sequence lengths, not the graph's mask; "
+             f"Attention needs opset ≥ {ATTENTION_OPSET} (forgec --target-opset={ATTENTION_OPSET})")
+    _check_nonempty(op, shapes)
 
 
 def _never_empty(op: AttentionOp, size: Dim) -> bool:
@@ -180,12 +212,45 @@ def _standard(op: AttentionOp, shapes: _Shapes, target: LoweringTarget, rewriter
     query, key, value = _unpacked(op, shapes, target, ops)
     mask = op.mask if is_absent(op.mask) else _without_float_min(op.mask, target, ops)
     inputs = len(defs.get_schema("Attention", target.opset, "").inputs)
+    past = list(op.past)
+    if shapes.presplit:  # onnxruntime wants q in k's rank: q and the result go through [B, H, S, D]
+        query = _heads(query, shapes, target, ops)
+    out_type = op.output.type if not shapes.presplit else tensor_type(
+        elem_of(op.query) or TensorProto.FLOAT, (shapes.batch, shapes.q_heads, shapes.length, shapes.head_size))
     attention = onnx_op(
-        "Attention", target, [query, key, value, mask, *(no_value(rewriter, op) for _ in range(inputs - 4))],
-        [op.output.type, NONE, NONE, NONE],
+        "Attention", target,
+        [query, key, value, mask, *past, *(no_value(rewriter, op) for _ in range(inputs - 4 - len(past)))],
+        [out_type, *(p.type for p in op.present), *(NONE for _ in range(3 - len(past)))],
         q_num_heads=shapes.q_heads, kv_num_heads=shapes.kv_heads, scale=_scale(op), is_causal=op.is_causal.value.data,
     )
-    return [*ops, attention], attention.results[0]
+    ops.append(attention)
+    result = attention.results[0] if not shapes.presplit else _merged(attention.results[0], op, target, ops)
+    return ops, [result, *attention.results[1:1 + len(past)]]
+
+
+def _heads(x: SSAValue, shapes: _Shapes, target: LoweringTarget, ops: list[Operation]) -> SSAValue:
+    """``[B, S, H·D]`` → ``[B, H, S, D]``: Reshape to ``[B, S, H, D]`` (0s copy B and S), Transpose."""
+    assert shapes.head_size is not None
+    elem = elem_of(x) or TensorProto.FLOAT
+    shape = constant(target, np.array([0, 0, shapes.q_heads, shapes.head_size], dtype=np.int64))
+    split = onnx_op("Reshape", target, [x, shape.results[0]],
+                    [tensor_type(elem, (shapes.batch, shapes.length, shapes.q_heads, shapes.head_size))])
+    heads = onnx_op("Transpose", target, [split.results[0]],
+                    [tensor_type(elem, (shapes.batch, shapes.q_heads, shapes.length, shapes.head_size))], perm=[0, 2, 1, 3])
+    ops += [shape, split, heads]
+    return heads.results[0]
+
+
+def _merged(y: SSAValue, op: AttentionOp, target: LoweringTarget, ops: list[Operation]) -> SSAValue:
+    """``[B, H, S, D]`` → the fused op's ``[B, S, H·D]`` (static ``H·D``): Transpose, then Reshape (0s copy B and S)."""
+    dims = dims_of(y) or (None, None, None, None)
+    elem = elem_of(y) or TensorProto.FLOAT
+    back = onnx_op("Transpose", target, [y], [tensor_type(elem, (dims[0], dims[2], dims[1], dims[3]))], perm=[0, 2, 1, 3])
+    width = (dims_of(op.output) or (None, None, None))[2]
+    shape = constant(target, np.array([0, 0, width], dtype=np.int64))  # no -1: it fails on an empty batch
+    merge = onnx_op("Reshape", target, [back.results[0], shape.results[0]], [op.output.type])
+    ops += [back, shape, merge]
+    return merge.results[0]
 
 
 def _without_float_min(mask: SSAValue, target: LoweringTarget, ops: list[Operation]) -> SSAValue:
@@ -261,10 +326,11 @@ def _multi_head(op: AttentionOp, shapes: _Shapes, target: LoweringTarget, rewrit
     bias = _attention_bias(op, target, ops)
     none = no_value(rewriter, op)
     attention = contrib_op(
-        "MultiHeadAttention", [query, key, value, none, none, bias if bias is not None else none], [op.output.type],
+        "MultiHeadAttention", [query, key, value, none, none, bias if bias is not None else none, *op.past],
+        [op.output.type, *(p.type for p in op.present)],
         num_heads=shapes.q_heads, scale=_scale(op), unidirectional=op.is_causal.value.data,
     )
-    return [*ops, attention], attention.results[0]
+    return [*ops, attention], list(attention.results)
 
 
 def _repeat_kv(x: SSAValue, shapes: _Shapes, target: LoweringTarget, ops: list[Operation]) -> SSAValue:
@@ -384,4 +450,4 @@ def _contrib_attention(op: AttentionOp, shapes: _Shapes, projection: _Projection
         "Attention", [projection.x, projection.weight, bias, none, none, none if attention_bias is None else attention_bias],
         [op.output.type], num_heads=shapes.q_heads, scale=_scale(op), unidirectional=op.is_causal.value.data,
     )
-    return [*ops, attention], attention.results[0]
+    return [*ops, attention], [attention.results[0]]

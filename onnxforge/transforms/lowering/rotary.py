@@ -9,7 +9,8 @@ or 1 (shared by every sequence, as HF computes them from ``arange(S)``).
 * ort: ``com.microsoft::RotaryEmbedding(x, position_ids, cos_cache, sin_cache)`` reads row
   ``position_ids[0] + s`` of 2-D caches when ``position_ids`` has one element. A shared cache
   (``B' = 1``, static) is exactly that with the cache reshaped to ``[S, rotary_dim/2]`` and
-  ``position_ids = [0]``; a per-batch cache has no such form and is unsupported.
+  ``position_ids = [0]``; a per-batch cache (position ids that differ by sequence: left padding,
+  a KV cache's offsets) has no such form, and takes the standard op where the opset has it.
 * portable: unsupported (the fusion's input already is the decomposition).
 * tensorrt: unsupported (``tensorrt_support.LEFT_TO_BUILDER``: the decomposition is what TensorRT
   before 10.15 parses, and its builder runs it).
@@ -62,6 +63,20 @@ def _rotary_attr(op: RotaryEmbeddingOp) -> int:
     return 0 if rotary == _head_size(op) else rotary
 
 
+def _contrib_refusal(op: RotaryEmbeddingOp) -> str | None:
+    """Why ``com.microsoft::RotaryEmbedding`` cannot compute ``op`` (None: it can)."""
+    if elem_of(op.input) not in ORT_ELEMS:
+        return "com.microsoft::RotaryEmbedding runs float and float16 only"
+    if _rotary_attr(op) and op.num_heads.value.data <= 0:
+        return "com.microsoft::RotaryEmbedding needs num_heads for a partial rotation"
+    if is_absent(op.position_ids):
+        cache = dims_of(op.cos)
+        if cache is None or len(cache) != 3 or cache[0] != 1 or not isinstance(cache[2], int):
+            return ("cos/sin are not one [1, S, rotary_dim/2] cache shared by the batch "
+                    "(com.microsoft::RotaryEmbedding reads rows of a 2-D cache)")
+    return None
+
+
 class RotaryEmbeddingLowering(Lowering):
     op = RotaryEmbeddingOp
 
@@ -81,18 +96,15 @@ class RotaryEmbeddingLowering(Lowering):
             if elem_of(op.input) not in STANDARD_ELEMS:
                 fail("RotaryEmbedding takes float, float16 and bfloat16 only")
             return
-        if elem_of(op.input) not in ORT_ELEMS:
-            fail("com.microsoft::RotaryEmbedding runs float and float16 only")
-        if _rotary_attr(op) and op.num_heads.value.data <= 0:
-            fail("com.microsoft::RotaryEmbedding needs num_heads for a partial rotation")
-        if is_absent(op.position_ids):
-            cache = dims_of(op.cos)
-            if cache is None or len(cache) != 3 or cache[0] != 1 or not isinstance(cache[2], int):
-                fail("cos/sin are not one [1, S, rotary_dim/2] cache shared by the batch "
-                     "(com.microsoft::RotaryEmbedding reads rows of a 2-D cache)")
+        reason = _contrib_refusal(op)
+        if reason is None:
+            return
+        if target.opset >= ROTARY_EMBEDDING_OPSET and elem_of(op.input) in STANDARD_ELEMS:
+            return  # the standard op, which ort runs too
+        fail(f"{reason}; the standard RotaryEmbedding needs opset ≥ {ROTARY_EMBEDDING_OPSET} ({target.describe()})")
 
     def lower(self, op: RotaryEmbeddingOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
-        if target.kind == "ort":
+        if target.kind == "ort" and _contrib_refusal(op) is None:
             ops, result = self._contrib(op, target)
         else:
             ops, result = self._standard(op, target)

@@ -99,7 +99,8 @@
 // -----
 
 // Per-batch caches [batch, sequence, 8] (a model taking position_ids): RotaryEmbedding reads them as they
-// are (no Expand); com.microsoft::RotaryEmbedding has no form for them, so under ort nothing fuses.
+// are (no Expand); com.microsoft::RotaryEmbedding has no form for them, so under ort the standard op is
+// written (ort runs it; the model is at opset 23).
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
     "onnx.graph"() <{name = "rope_per_batch", input_names = ["q", "f"], output_names = ["y"], output_types = [!onnx.tensor<[batch, 2, sequence, 8], f32>]}> ({
@@ -127,8 +128,12 @@
   }) : () -> ()
 }) : () -> ()
 // CHECK-LABEL: name = "rope_per_batch"
-// CHECK-NOT: "nn.rotary_embedding"
+// CHECK: "nn.rotary_embedding"
 // CHECK: "onnx.return"
+// ORT-LABEL: name = "rope_per_batch"
+// ORT-NOT: "onnx.custom"
+// ORT: %[[Y:.*]] = "onnx.RotaryEmbedding"(%q, %{{.*}}, %{{.*}}, %{{.*}}) <{interleaved = 0 : i64, rotary_embedding_dim = 0 : i64}>
+// ORT: "onnx.return"(%[[Y]])
 // STD-LABEL: name = "rope_per_batch"
 // STD-NOT: "onnx.Expand"
 // STD: %[[Y:.*]] = "onnx.RotaryEmbedding"(%q, %{{.*}}, %{{.*}}, %{{.*}}) <{interleaved = 0 : i64, rotary_embedding_dim = 0 : i64}>

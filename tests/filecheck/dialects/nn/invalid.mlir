@@ -458,6 +458,34 @@
 
 // -----
 
+// nn.attention: a past without presents.
+"builtin.module"() ({
+  "onnx.graph"() <{name = "attention_past_only", input_names = ["q", "k", "v", "pk", "pv"], output_names = ["y"], output_types = [!onnx.any]}> ({
+  ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %pk: !onnx.tensor<[2, 2, 3, 4], f32>, %pv: !onnx.tensor<[2, 2, 3, 4], f32>):
+    %none = "onnx.novalue"() : () -> !onnx.none
+    %y = "nn.attention"(%q, %k, %v, %none, %pk, %pv) <{q_num_heads = 2 : i64, kv_num_heads = 2 : i64, scale = 5.000000e-01 : f32, is_causal = 0 : i64}> : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>, !onnx.none, !onnx.tensor<[2, 2, 3, 4], f32>, !onnx.tensor<[2, 2, 3, 4], f32>) -> !onnx.tensor<[2, 5, 8], f32>
+    "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
+  }) : () -> ()
+}) : () -> ()
+// CHECK:      {{^}}// {{-}}----
+// CHECK-NEXT: {{^}}nn.attention: past is (past_key, past_value) with results present_key, present_value, or neither
+
+// -----
+
+// nn.attention: a KV cache with is_causal (its alignment differs between the lowerings).
+"builtin.module"() ({
+  "onnx.graph"() <{name = "attention_past_causal", input_names = ["q", "k", "v", "pk", "pv"], output_names = ["y"], output_types = [!onnx.any]}> ({
+  ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 5, 8], f32>, %pk: !onnx.tensor<[2, 2, 3, 4], f32>, %pv: !onnx.tensor<[2, 2, 3, 4], f32>):
+    %none = "onnx.novalue"() : () -> !onnx.none
+    %y, %k2, %v2 = "nn.attention"(%q, %k, %v, %none, %pk, %pv) <{q_num_heads = 2 : i64, kv_num_heads = 2 : i64, scale = 5.000000e-01 : f32, is_causal = 1 : i64}> : (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 5, 8], f32>, !onnx.none, !onnx.tensor<[2, 2, 3, 4], f32>, !onnx.tensor<[2, 2, 3, 4], f32>) -> (!onnx.tensor<[2, 5, 8], f32>, !onnx.tensor<[2, 2, 8, 4], f32>, !onnx.tensor<[2, 2, 8, 4], f32>)
+    "onnx.return"(%y) : (!onnx.tensor<[2, 5, 8], f32>) -> ()
+  }) : () -> ()
+}) : () -> ()
+// CHECK:      {{^}}// {{-}}----
+// CHECK-NEXT: {{^}}nn.attention: with a KV cache the mask is explicit (is_causal = 0)
+
+// -----
+
 // nn.attention: kv_num_heads 0.
 "builtin.module"() ({
   "onnx.graph"() <{name = "attention_kv_heads", input_names = ["q", "k", "v"], output_names = ["y"], output_types = [!onnx.any]}> ({
@@ -538,11 +566,11 @@
   }) : () -> ()
 }) : () -> ()
 // CHECK:      {{^}}// {{-}}----
-// CHECK-NEXT: {{^}}nn.attention: key must be 3-D [B, S, heads·D]
+// CHECK-NEXT: {{^}}nn.attention: key must be 3-D [B, T, heads·D] or 4-D [B, heads, T, D]
 
 // -----
 
-// nn.attention: a 4-D value.
+// nn.attention: a 4-D value with a 3-D key (both split or neither).
 "builtin.module"() ({
   "onnx.graph"() <{name = "attention_value_rank", input_names = ["q", "k", "v"], output_names = ["y"], output_types = [!onnx.any]}> ({
   ^bb0(%q: !onnx.tensor<[2, 5, 8], f32>, %k: !onnx.tensor<[2, 5, 8], f32>, %v: !onnx.tensor<[2, 2, 5, 4], f32>):
@@ -552,7 +580,7 @@
   }) : () -> ()
 }) : () -> ()
 // CHECK:      {{^}}// {{-}}----
-// CHECK-NEXT: {{^}}nn.attention: value must be 3-D [B, S, heads·D]
+// CHECK-NEXT: {{^}}nn.attention: key and value must have one rank
 
 // -----
 

@@ -51,6 +51,25 @@
 
 // -----
 
+// nn.attention with a KV cache (past_key, past_value → present_key, present_value) and with K/V heads
+// already split ([B, kv_heads, T, D]: a cached cross-attention's inputs).
+"builtin.module"() ({
+  "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
+    "onnx.graph"() <{name = "cached_attention", input_names = ["q", "k", "v", "pk", "pv", "ek", "ev"], output_names = ["y", "k2", "v2", "y2"], output_types = [!onnx.any, !onnx.any, !onnx.any, !onnx.any]}> ({
+    ^bb0(%q: !onnx.tensor<[batch, sequence, 16], f32>, %k: !onnx.tensor<[batch, sequence, 8], f32>, %v: !onnx.tensor<[batch, sequence, 8], f32>, %pk: !onnx.tensor<[batch, 2, past, 4], f32>, %pv: !onnx.tensor<[batch, 2, past, 4], f32>, %ek: !onnx.tensor<[batch, 4, enc, 4], f32>, %ev: !onnx.tensor<[batch, 4, enc, 4], f32>):
+      %none = "onnx.novalue"() : () -> !onnx.none
+      %y, %k2, %v2 = "nn.attention"(%q, %k, %v, %none, %pk, %pv) <{q_num_heads = 4 : i64, kv_num_heads = 2 : i64, scale = 5.000000e-01 : f32, is_causal = 0 : i64}> : (!onnx.tensor<[batch, sequence, 16], f32>, !onnx.tensor<[batch, sequence, 8], f32>, !onnx.tensor<[batch, sequence, 8], f32>, !onnx.none, !onnx.tensor<[batch, 2, past, 4], f32>, !onnx.tensor<[batch, 2, past, 4], f32>) -> (!onnx.tensor<[batch, sequence, 16], f32>, !onnx.tensor<[batch, 2, "past + sequence", 4], f32>, !onnx.tensor<[batch, 2, "past + sequence", 4], f32>)
+      %y2 = "nn.attention"(%y, %ek, %ev, %none) <{q_num_heads = 4 : i64, kv_num_heads = 4 : i64, scale = 5.000000e-01 : f32, is_causal = 0 : i64}> : (!onnx.tensor<[batch, sequence, 16], f32>, !onnx.tensor<[batch, 4, enc, 4], f32>, !onnx.tensor<[batch, 4, enc, 4], f32>, !onnx.none) -> !onnx.tensor<[batch, sequence, 16], f32>
+      "onnx.return"(%y, %k2, %v2, %y2) : (!onnx.tensor<[batch, sequence, 16], f32>, !onnx.tensor<[batch, 2, "past + sequence", 4], f32>, !onnx.tensor<[batch, 2, "past + sequence", 4], f32>, !onnx.tensor<[batch, sequence, 16], f32>) -> ()
+    }) : () -> ()
+  }) : () -> ()
+}) : () -> ()
+// CHECK-LABEL: "onnx.graph"() <{name = "cached_attention",
+// CHECK:         %y, %k2, %v2 = "nn.attention"(%q, %k, %v, %none, %pk, %pv) <{q_num_heads = 4 : i64, kv_num_heads = 2 : i64, scale = 5.000000e-01 : f32, is_causal = 0 : i64}>
+// CHECK-NEXT:    %y2 = "nn.attention"(%y, %ek, %ev, %none)
+
+// -----
+
 // nn.rms_norm: bf16 with an f32 epsilon property.
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 10 : i64, opset_import = {"" = 23 : i64}}> ({
