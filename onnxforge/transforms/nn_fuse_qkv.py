@@ -148,6 +148,8 @@ def _attention_operands(projections: list[Projection]) -> tuple[AttentionOp, lis
         attention = sole_user(projection.output)
         if not isinstance(attention, AttentionOp) or attention.query != projection.output:
             continue
+        if attention.past:  # the packed form has no cache: the Split form keeps the op as it is
+            continue
         parts = [by_output.get(attention.key), by_output.get(attention.value)]
         if all(p is not None and sole_user(p.output) is attention for p in parts) and len({attention.query, attention.key, attention.value}) == 3:
             return attention, [projection, *parts]  # type: ignore[list-item]

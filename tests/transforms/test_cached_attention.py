@@ -135,9 +135,10 @@ def test_dynamo_batch_may_be_empty() -> None:
     assert any("may be 0" in r for r in near_misses(state, "nn-fuse-attention"))
 
 
-def _mask_from_present() -> onnx.ModelProto:
+def _mask_from_present(projected: bool = False) -> onnx.ModelProto:
     """One cached attention whose mask is sliced to ``Shape(present_k)[2]`` keys (Optimum's GPT-2 before
-    ``onnx-simplify-shape-chains`` proves that slice whole)."""
+    ``onnx-simplify-shape-chains`` proves that slice whole); ``projected``: q, k, v are three projections
+    of one input ``x`` (what ``nn-fuse-qkv`` merges)."""
     from onnx import TensorProto as T
     from onnx import helper as h
 
@@ -164,9 +165,19 @@ def _mask_from_present() -> onnx.ModelProto:
     consts = [h.make_tensor("split", T.INT64, [4], [0, 0, 2, 16]), h.make_tensor("merge", T.INT64, [3], [0, 0, 32]),
               h.make_tensor("two", T.INT64, [], [2]), h.make_tensor("zero", T.INT64, [1], [0]),
               h.make_tensor("three", T.INT64, [1], [3]), h.make_tensor("scale", T.FLOAT, [], [0.25])]
+    inputs = [new("q"), new("k"), new("v")]
+    mask = [h.make_tensor_value_info("mask", T.FLOAT, ["batch", 1, "seq", "past + seq"])]
+    if projected:  # and no mask (one decode step without padding): the packed form would pass every check
+        nodes = [n for n in nodes if n.op_type not in ("Shape", "Gather", "Unsqueeze", "Slice", "Add")]
+        next(n for n in nodes if n.op_type == "Softmax").input[0] = "ss"
+        mask = []
+        rng = np.random.default_rng(1)
+        consts += [h.make_tensor(f"w{n}", T.FLOAT, [32, 32], rng.standard_normal(32 * 32).astype(np.float32) * 0.2)
+                   for n in "qkv"]
+        nodes = [h.make_node("MatMul", ["x", f"w{n}"], [n]) for n in "qkv"] + nodes
+        inputs = [new("x")]
     graph = h.make_graph(nodes, "mask_from_present",
-                         [new("q"), new("k"), new("v"), past("past_k"), past("past_v"),
-                          h.make_tensor_value_info("mask", T.FLOAT, ["batch", 1, "seq", "past + seq"])],
+                         [*inputs, past("past_k"), past("past_v"), *mask],
                          [new("y"), total("present_k"), total("present_v")], consts)
     return h.make_model(graph, opset_imports=[h.make_opsetid("", 18)], ir_version=9)
 
@@ -189,11 +200,31 @@ def test_whole_slice_is_dropped_then_the_attention_fuses() -> None:
     assert state.statistics["onnx-simplify-shape-chains/identity-slice"] == 1
     assert state.statistics[FUSED] == 1
     assert op_types(compiled).get(("com.microsoft", "MultiHeadAttention")) == 1
+    _assert_same(original, compiled)
+
+
+def test_cached_projections_are_split_not_packed() -> None:
+    """q, k, v projected from one x, no mask: ``nn-fuse-qkv`` merges the projections into one MatMul + Split, never the
+    packed attention form (which has no cache), and the step is unchanged."""
+    original = _mask_from_present(projected=True)
+    compiled, state = compile_state(original, f"{CLEANUP},{PIPELINE}", "ort")
+    assert state.statistics[FUSED] == 1
+    assert state.statistics["nn-fuse-qkv/FuseQKV"] == 1
+    counts = op_types(compiled)
+    assert counts.get(("", "MatMul")) == 1 and counts.get(("", "Split")) == 1
+    assert counts.get(("com.microsoft", "MultiHeadAttention")) == 1
+    _assert_same(original, compiled)
+
+
+def _assert_same(original: onnx.ModelProto, compiled: onnx.ModelProto) -> None:
+    """The synthetic block's outputs at past 0 and 3 (batch 2, 4 new positions, a random -1e4 mask)."""
     rng = np.random.default_rng(0)
+    names = [i.name for i in original.graph.input]
     for past in (0, 3):
-        inputs = {n: rng.standard_normal((2, 4, 32)).astype(np.float32) for n in ("q", "k", "v")}
+        inputs = {n: rng.standard_normal((2, 4, 32)).astype(np.float32) for n in ("q", "k", "v", "x") if n in names}
         inputs |= {n: rng.standard_normal((2, 2, past, 16)).astype(np.float32) for n in ("past_k", "past_v")}
-        inputs["mask"] = np.where(rng.random((2, 1, 4, past + 4)) < 0.2, -1e4, 0).astype(np.float32)
+        if "mask" in names:
+            inputs["mask"] = np.where(rng.random((2, 1, 4, past + 4)) < 0.2, -1e4, 0).astype(np.float32)
         for want, got in zip(run(original, inputs), run(compiled, inputs), strict=True):
             np.testing.assert_allclose(got, want, atol=ATOL, rtol=0)
 

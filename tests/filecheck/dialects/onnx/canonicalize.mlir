@@ -183,6 +183,27 @@
 
 // -----
 
+// Concat operands empty along the axis add nothing: dropped (Phi-3's cat(q_rot, q[..., D:]) with a whole-head
+// rotation); with one operand left of the result's type, the Concat goes. An operand of unknown size stays.
+"builtin.module"() ({
+  "onnx.model"() <{ir_version = 8 : i64, opset_import = {"" = 18 : i64}}> ({
+    "onnx.graph"() <{name = "concat_empty", input_names = ["x", "e", "u"], output_names = ["y0", "y1", "y2"], output_types = [!onnx.tensor<[b, 2, 4], f32>, !onnx.tensor<[b, 2, 8], f32>, !onnx.any]}> ({
+    ^bb0(%x: !onnx.tensor<[b, 2, 4], f32>, %e: !onnx.tensor<[b, 2, 0], f32>, %u: !onnx.tensor<[b, 2, n], f32>):
+      %c = "onnx.Concat"(%x, %e) <{axis = -1 : i64}> : (!onnx.tensor<[b, 2, 4], f32>, !onnx.tensor<[b, 2, 0], f32>) -> !onnx.tensor<[b, 2, 4], f32>
+      %d = "onnx.Concat"(%x, %e, %x) <{axis = 2 : i64}> : (!onnx.tensor<[b, 2, 4], f32>, !onnx.tensor<[b, 2, 0], f32>, !onnx.tensor<[b, 2, 4], f32>) -> !onnx.tensor<[b, 2, 8], f32>
+      %f = "onnx.Concat"(%x, %u) <{axis = 2 : i64}> : (!onnx.tensor<[b, 2, 4], f32>, !onnx.tensor<[b, 2, n], f32>) -> !onnx.any
+      "onnx.return"(%c, %d, %f) : (!onnx.tensor<[b, 2, 4], f32>, !onnx.tensor<[b, 2, 8], f32>, !onnx.any) -> ()
+    }) : () -> ()
+  }) : () -> ()
+}) : () -> ()
+// CHECK-LABEL: name = "concat_empty"
+// CHECK: ^bb0(%[[X:.*]]: !onnx.tensor<[b, 2, 4], f32>, %{{.*}}: !onnx.tensor<[b, 2, 0], f32>, %[[U:.*]]: !onnx.tensor<[b, 2, n], f32>):
+// CHECK-NEXT: %[[D:.*]] = "onnx.Concat"(%[[X]], %[[X]]) <{axis = 2 : i64}>
+// CHECK-NEXT: %[[F:.*]] = "onnx.Concat"(%[[X]], %[[U]]) <{axis = 2 : i64}>
+// CHECK-NEXT: "onnx.return"(%[[X]], %[[D]], %[[F]])
+
+// -----
+
 // _nofold: Concat of two inputs, Split with sizes or into two outputs.
 "builtin.module"() ({
   "onnx.model"() <{ir_version = 8 : i64, opset_import = {"" = 18 : i64}}> ({
