@@ -9,9 +9,9 @@ left padding, so the mask hides the first positions of one row.
 
 from __future__ import annotations
 
+import numpy as np
 import onnx
 import onnxruntime as ort
-import numpy as np
 import pytest
 from paths import FIXTURES
 from support import compile_state, near_misses, op_types
