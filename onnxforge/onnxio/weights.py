@@ -7,15 +7,17 @@ mappings file to file, and a pass that replaced a weight drops its pages.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import mmap
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from onnx import TensorProto
 
-from onnxforge.ir.tensor import raw_nbytes
+from onnxforge.ir.tensor import TensorValue, raw_nbytes
 
 _KNOWN_TYPES = set(TensorProto.DataType.values()) - {TensorProto.UNDEFINED}
 
@@ -115,6 +117,37 @@ def mapped_range(view: memoryview) -> tuple[MappedFile, int] | None:
     return owner, np.frombuffer(view, dtype=np.uint8).ctypes.data - base
 
 
+
+
+SPILL_BYTES = 1 << 24
+"""Weights a pass computes from this size on (16 MiB) go to a scratch file (``spill``)."""
+
+
+def spill(value: TensorValue) -> TensorValue:
+    """``value`` with its bytes moved out of anonymous memory into an unlinked scratch file mapped back
+    read-only, when it is a computed weight of ``SPILL_BYTES`` or more (else ``value`` itself).
+
+    Why: a pass that computes weights (a folded ``Transpose(W)``: the TorchScript exporter writes every
+    linear layer that way; concatenated Q/K/V) would otherwise hold each result in anonymous memory
+    until the writer streams it out — a 7B model's whole weights (14 GB) on a 24 GB machine. Mapped
+    from a file, the pages are the page cache's: written back and dropped under pressure, read again
+    when the writer copies them. The file is unlinked at once (nothing is left behind, whatever
+    happens to the process) in the system's temporary directory.
+    """
+    raw = value.raw
+    if raw is None or raw.nbytes < SPILL_BYTES or mapped_range(raw) is not None:
+        return value
+    fd, name = tempfile.mkstemp(prefix="onnxforge-", suffix=".weight")
+    try:
+        os.unlink(name)
+        view = memoryview(raw).cast("B")
+        done = 0
+        while done < view.nbytes:
+            done += os.write(fd, view[done:done + (1 << 26)])
+        mapped = map_fd(fd, Path(name))
+    finally:
+        os.close(fd)
+    return dataclasses.replace(value, raw=mapped)
 
 
 def release_pages(view: memoryview | None) -> None:

@@ -44,6 +44,7 @@ from onnxforge.ir import provenance
 from onnxforge.ir.dead import erase_dead
 from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.tensor import TensorValue
+from onnxforge.onnxio.weights import spill
 from onnxforge.passmanager import Accuracy, ContextPattern, Mismatch, PatternPass, current_state, fail
 from onnxforge.passmanager.analyses import shape_facts
 from onnxforge.passmanager.base import NearMiss
@@ -103,7 +104,8 @@ class Fusion:
         Only graphs hold initializers: in a function body this is a near miss."""
         if not isinstance(self.root.parent_op(), GraphOp):
             fail("a new weight is needed, and a function body has no initializers")
-        return detached_initializer(array, hint, elem).results[0]
+        value = array if isinstance(array, TensorValue) else TensorValue.from_numpy(np.asarray(array), elem)
+        return detached_initializer(spill(value), hint, elem).results[0]
 
     def near_miss(self, declined: Mismatch, pattern: FusionPattern) -> None:
         """Record a declined alternative and go on with another (what the driver does when ``match`` fails)."""

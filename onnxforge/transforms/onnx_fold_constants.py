@@ -48,7 +48,7 @@ from onnxforge.dialects.onnx.structure import NAMES_ATTR, GraphOp, InitializerOp
 from onnxforge.ir.provenance import name_or_kind
 from onnxforge.ir.tensor import DenseAttr, TensorValue
 from onnxforge.ir.types import AnyType, NoneType, TensorType
-from onnxforge.onnxio.weights import release_pages
+from onnxforge.onnxio.weights import release_pages, spill
 from onnxforge.passmanager import Accuracy, ForgePass, RunState
 from onnxforge.transforms._folding_eval import CannotFold, constant_value, evaluate
 
@@ -209,7 +209,7 @@ class _Folder:
             if value is None:
                 continue
             wanted = names[index] if index < len(names) and names[index] else f"{name_or_kind(op).rsplit('.', 1)[-1]}_output_{index}"
-            result.replace_all_uses_with(self.builder.initializer(block, value, wanted))
+            result.replace_all_uses_with(self.builder.initializer(block, spill(value), wanted))
         self.state.record(f"{self.pass_name}/{op.SIGNATURE.op_type}", name_or_kind(op))  # type: ignore[attr-defined]
         inputs = [v.owner for v in set(op.operands)]
         op.detach()
