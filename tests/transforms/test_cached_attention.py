@@ -253,3 +253,4 @@ def test_t5_decoder_is_explained() -> None:
     reasons = near_misses(state, "nn-fuse-attention")
     assert FUSED not in state.statistics
     assert len(reasons) == 4 and all(("head split" in r or "mask" in r) for r in reasons), reasons
+
