@@ -110,16 +110,9 @@ def _name_sum_external(path: Path, mask_dim: str) -> None:
     onnx.save(model, str(path))
 
 
-TIMING = r'''
-import json, sys
-import numpy as np
-import onnx
-from onnxforge.cost.calibrate import Protocol, session, time_runs
-original, variant, scenarios, rounds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
-protocol = Protocol(warmup=0, repeats=1, min_repeats=1, budget_s=0.0)
-graph = onnx.load(original, load_external_data=False).graph
-
+FEEDS = r'''
 def feeds(past, seq):
+    """One decode step of batch 1: ``seq`` new tokens after ``past`` cached positions (random cache)."""
     rng = np.random.default_rng(0)
     out = {}
     for value in graph.input:
@@ -133,7 +126,18 @@ def feeds(past, seq):
         else:
             out[value.name] = rng.standard_normal((1, dims[1].dim_value, past, dims[3].dim_value)).astype(np.float32)
     return out
+'''
+"""The feeds both child scripts build (they read ``graph``, the model's weightless graph)."""
 
+TIMING = r'''
+import json, sys
+import numpy as np
+import onnx
+from onnxforge.cost.calibrate import Protocol, session, time_runs
+original, variant, scenarios, rounds = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
+protocol = Protocol(warmup=0, repeats=1, min_repeats=1, budget_s=0.0)
+graph = onnx.load(original, load_external_data=False).graph
+FEEDS_HERE
 sessions = {"original": session(original, protocol), "variant": session(variant, protocol)}
 result = {}
 for name, (past, seq) in scenarios.items():
@@ -149,7 +153,7 @@ for name, (past, seq) in scenarios.items():
                     "speedup": ms["original"] / ms["variant"], "max_abs_diff": diff}
 result["protocol"] = protocol.describe()
 print("\n@@RESULT " + json.dumps(result))
-'''
+'''.replace("FEEDS_HERE", FEEDS)
 
 
 PROFILE = r'''
@@ -160,18 +164,8 @@ import onnx
 from onnxforge.cost.calibrate import Protocol, session
 path, past, seq, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 graph = onnx.load(path, load_external_data=False).graph
-rng = np.random.default_rng(0)
-feed = {}
-for value in graph.input:
-    dims = value.type.tensor_type.shape.dim
-    if value.name == "input_ids":
-        feed[value.name] = rng.integers(0, 1000, (1, seq)).astype(np.int64)
-    elif value.name == "attention_mask":
-        feed[value.name] = np.ones((1, past + seq), np.int64)
-    elif value.name == "position_ids":
-        feed[value.name] = np.arange(past, past + seq, dtype=np.int64)[None]
-    else:
-        feed[value.name] = rng.standard_normal((1, dims[1].dim_value, past, dims[3].dim_value)).astype(np.float32)
+FEEDS_HERE
+feed = feeds(past, seq)
 sess = session(path, Protocol(statistic="node-min"))
 for _ in range(runs):
     sess.run(None, feed)
@@ -185,7 +179,7 @@ by_type = {}
 for name, ms in fastest.items():
     by_type[kind[name]] = by_type.get(kind[name], 0.0) + ms
 print("\n@@RESULT " + json.dumps({"total_ms": sum(by_type.values()), "by_op_ms": by_type}))
-'''
+'''.replace("FEEDS_HERE", FEEDS)
 
 
 def profile(path: Path, past: int, seq: int, runs: int, timeout: float) -> dict:
