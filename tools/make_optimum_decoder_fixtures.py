@@ -7,7 +7,7 @@ its own, never in ours (the corpus builder makes it; ``benchmarks/corpus/build_c
 
 Each model is a random-weight config class (no hub access), exported with the ``*-with-past`` task:
 decoder-only models as one ``model.onnx`` taking ``past_key_values.*`` (past length 0 on the first
-step), encoder–decoders as a decoder with past (self-attention cache + cross-attention K/V fed back)
+step; Mistral with a sliding window of 8 positions), encoder–decoders (Whisper, BART, T5) as a decoder with past (self-attention cache + cross-attention K/V fed back)
 and the merged decoder whose ``If`` picks the first step or a later one.
 """
 
@@ -37,6 +37,13 @@ SPECS = {
     "qwen2": ("text-generation-with-past", lambda: tf.Qwen2ForCausalLM(tf.Qwen2Config(
         vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
         num_key_value_heads=2, max_position_embeddings=64)), {"model.onnx": "qwen2"}),
+    "mistral": ("text-generation-with-past", lambda: tf.MistralForCausalLM(tf.MistralConfig(
+        vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=64, sliding_window=8)), {"model.onnx": "mistral_window8"}),
+    "bart": ("text2text-generation-with-past", lambda: tf.BartForConditionalGeneration(tf.BartConfig(
+        vocab_size=256, d_model=32, encoder_layers=1, decoder_layers=2, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64)),
+        {"decoder_model_merged.onnx": "bart_decoder_merged"}),
     "phi3": ("text-generation-with-past", lambda: tf.Phi3ForCausalLM(tf.Phi3Config(
         vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
         num_key_value_heads=2, max_position_embeddings=64, pad_token_id=0, bos_token_id=1,

@@ -37,6 +37,7 @@ CASES = [
     ("optimum_llama", "ort", 23, ("", "Attention")),
     ("optimum_qwen2", "standard", 23, ("", "Attention")),
     ("optimum_phi3", "standard", 23, ("", "Attention")),
+    ("optimum_mistral_window8", "ort", 23, ("", "Attention")),  # a sliding window of 8: steps below reach 12
 ]
 
 # Encoder–decoders (Optimum): (fixture, target, opset) → attention ops after lowering, main graph and branches
@@ -46,6 +47,8 @@ SEQ2SEQ = [
     # the merged decoder: the first step's branch (cross K/V projected from the encoder states) and the later steps'
     ("optimum_whisper_decoder_merged", "ort", None, {("com.microsoft", "MultiHeadAttention"): 6,
                                                       ("com.microsoft", "Attention"): 2}),
+    ("optimum_bart_decoder_merged", "ort", None, {("com.microsoft", "MultiHeadAttention"): 6,
+                                                   ("com.microsoft", "Attention"): 2}),
 ]
 
 
@@ -96,7 +99,7 @@ def run(model: onnx.ModelProto, inputs: dict[str, np.ndarray]) -> list[np.ndarra
 
 
 def assert_same_steps(original: onnx.ModelProto, compiled: onnx.ModelProto) -> None:
-    for batch, past, seq in ((2, 0, 4), (2, 5, 1), (2, 5, 3), (1, 7, 1)):
+    for batch, past, seq in ((2, 0, 4), (2, 5, 1), (2, 5, 3), (1, 7, 1), (2, 10, 2)):
         inputs = feeds(original, batch, past, seq)
         for name, want, got in zip([o.name for o in original.graph.output], run(original, inputs),
                                    run(compiled, inputs), strict=True):
