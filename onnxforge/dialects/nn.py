@@ -331,6 +331,9 @@ class AttentionOp(NNOp):
     kv_num_heads = prop_def(IntegerAttr)
     scale = prop_def(FloatAttr)
     is_causal = prop_def(IntegerAttr)
+    nonempty = opt_prop_def(IntegerAttr)
+    """1 when the model proves the batch, query length and key length ``>= 1`` (the fusion decides it while
+    the decomposition's Reshapes are there to prove it; lowerings to ops that reject empty inputs read it)."""
     traits = traits_def(Pure())
 
     def verify_(self) -> None:

@@ -49,6 +49,7 @@ from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Mismatch
 from onnxforge.transforms._attention_match import Heads, match_attention
 from onnxforge.transforms.fusion import Build, Fusion, FusionPass, FusionPattern, Value, fail
+from onnxforge.transforms.lowering.attention import proves_nonempty
 
 
 class FuseAttention(FusionPattern):
@@ -71,6 +72,8 @@ class FuseAttention(FusionPattern):
             {"q_num_heads": IntegerAttr(q.heads, i64), "kv_num_heads": IntegerAttr(match.key.heads, i64),
              "scale": FloatAttr(match.scale, f32), "is_causal": IntegerAttr(int(match.is_causal), i64)},
         )
+        if caches or match.key.presplit:  # which lowering is exact depends on it; only now can it be proven
+            fused.properties["nonempty"] = IntegerAttr(int(proves_nonempty(fused)), i64)
         output: Value = fused.output
         builds.append(fused)
         if match.nan_guard is not None:  # y → Where(IsNaN(y), 0, y): SDPA's softmax guard, moved to the output

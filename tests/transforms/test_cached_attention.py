@@ -120,8 +120,9 @@ def test_cached_attention_fuses_and_keeps_the_step(name: str, kind: str, opset: 
     assert_same_steps(original, compiled)
 
 
-def test_gqa_cache_without_attention_23_is_a_near_miss() -> None:
-    """Below opset 23 under ort, grouped-query attention with a cache has no exact op: left, with the reason."""
+def test_per_sequence_rotary_below_opset_23_is_a_near_miss() -> None:
+    """Below opset 23 under ort, a rotary embedding with per-sequence positions (left padding, a cache's offset) has
+    no op (the contrib one reads rows of one shared table), so the attention around it stays: left, with the reason."""
     compiled, state = compile_state(_cleaned("llama_past_ts"), PIPELINE, "ort")
     assert FUSED not in state.statistics
     reasons = near_misses(state, "nn-fuse-attention") + near_misses(state, "nn-fuse-rotary-embedding")
@@ -130,12 +131,22 @@ def test_gqa_cache_without_attention_23_is_a_near_miss() -> None:
 
 
 def test_dynamo_batch_may_be_empty() -> None:
-    """The dynamo export runs at batch 0 (no Reshape proves it nonzero); onnxruntime's Attention would reject it."""
+    """The dynamo export runs at batch 0 (no Reshape proves it nonzero): onnxruntime's Attention would reject it, so
+    the standard target declines; under ort the GQA cache is the graph's Concat, each KV head repeated, and
+    MultiHeadAttention over the repeated heads — which runs an empty batch as the original does."""
     original = onnx.load(DECODERS / "llama_past_dynamo.onnx")
-    assert run(original, feeds(original, 0, 3, 1))[0].shape[0] == 0
+    empty = feeds(original, 0, 3, 1)
+    assert run(original, empty)[0].shape[0] == 0
     compiled, state = compile_state(_cleaned("llama_past_dynamo"), PIPELINE, "standard", 23)
     assert FUSED not in state.statistics
     assert any("may be 0" in r for r in near_misses(state, "nn-fuse-attention"))
+    compiled, state = compile_state(_cleaned("llama_past_dynamo"), PIPELINE, "ort", 23)
+    assert state.statistics[FUSED] == 2
+    counts = op_types(compiled)
+    assert counts.get(("com.microsoft", "MultiHeadAttention")) == 2 and ("", "Attention") not in counts
+    assert [o.shape for o in run(compiled, empty)] == [o.shape for o in run(original, empty)]
+    assert _interface(compiled) == _interface(original)
+    assert_same_steps(original, compiled)
 
 
 def _mask_from_present(projected: bool = False) -> onnx.ModelProto:

@@ -160,18 +160,18 @@ class AttentionLowering(Lowering):
             return
         if elem not in ORT_ELEMS:
             fail("onnxruntime's CPU attention contrib ops run float only")
-        if (shapes.cached or shapes.presplit) and shapes.kv_heads != shapes.q_heads:
-            _check_cached_gqa(op, shapes, target)
-
 
     def lower(self, op: AttentionOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
         shapes = _Shapes(op)
-        gqa_natively = shapes.kv_heads != shapes.q_heads and target.opset >= ATTENTION_OPSET and (
-            shapes.cached or shapes.presplit or (_never_empty(op, shapes.batch) and _never_empty(op, shapes.length)))
-        # (a cached one was admitted by check() only where the standard op is exact: its only lowering)
+        held = shapes.cached or shapes.presplit  # K/V heads the op is given or returns: MHA cannot repeat them
+        proven = bool(op.nonempty and op.nonempty.value.data) if held else (
+            _never_empty(op, shapes.batch) and _never_empty(op, shapes.length))
+        gqa_natively = shapes.kv_heads != shapes.q_heads and target.opset >= ATTENTION_OPSET and proven
         if target.kind == "standard" or gqa_natively:
             ops, results = _standard(op, shapes, target, rewriter)  # GQA without repeating KV heads when the opset has it
-        elif not (shapes.cached or shapes.presplit) and (projection := _packed_projection(op, shapes)) is not None:
+        elif held and shapes.kv_heads != shapes.q_heads:
+            ops, results = _multi_head_repeated(op, shapes, target, rewriter)
+        elif not held and (projection := _packed_projection(op, shapes)) is not None:
             ops, results = _contrib_attention(op, shapes, projection, target, rewriter)
         else:
             ops, results = _multi_head(op, shapes, target, rewriter)
@@ -188,15 +188,11 @@ def _check_nonempty(op: AttentionOp, shapes: _Shapes) -> None:
                  "key (past aside), which the decomposition runs")
 
 
-def _check_cached_gqa(op: AttentionOp, shapes: _Shapes, target: LoweringTarget) -> None:
-    """Grouped-query attention with a KV cache has one lowering under ``ort``: the standard ``Attention``.
-    MultiHeadAttention's cache holds a KV head per query head (the model's present has fewer), and
-    GroupQueryAttention masks by per-sequence lengths, not by the graph's mask."""
-    if target.opset < ATTENTION_OPSET:
-        fail("grouped-query attention with a KV cache: MultiHeadAttention's cache has a KV head per query "
-             "head, and GroupQueryAttention masks by sequence lengths, not the graph's mask; "
-             f"Attention needs opset ≥ {ATTENTION_OPSET} (forgec --target-opset={ATTENTION_OPSET})")
-    _check_nonempty(op, shapes)
+def proves_nonempty(op: AttentionOp) -> bool:
+    """The model proves the batch, query length and key length (past aside) ``>= 1`` — asked while the
+    decomposition's Reshapes are there (the fusion records the answer in ``nonempty``)."""
+    shapes = _Shapes(op)
+    return all(_never_empty(op, size) for size in (shapes.batch, shapes.length, shapes.new_kv_length))
 
 
 def _never_empty(op: AttentionOp, size: Dim) -> bool:
@@ -228,15 +224,18 @@ def _standard(op: AttentionOp, shapes: _Shapes, target: LoweringTarget, rewriter
     return ops, [result, *attention.results[1:1 + len(past)]]
 
 
-def _heads(x: SSAValue, shapes: _Shapes, target: LoweringTarget, ops: list[Operation]) -> SSAValue:
-    """``[B, S, H·D]`` → ``[B, H, S, D]``: Reshape to ``[B, S, H, D]`` (0s copy B and S), Transpose."""
+def _heads(x: SSAValue, shapes: _Shapes, target: LoweringTarget, ops: list[Operation], count: int | None = None) -> SSAValue:
+    """``[B, S, H·D]`` → ``[B, H, S, D]`` (``H``: ``count``, else the query heads): Reshape to ``[B, S, H, D]``
+    (0s copy B and S), Transpose."""
     assert shapes.head_size is not None
+    heads_n = shapes.q_heads if count is None else count
     elem = elem_of(x) or TensorProto.FLOAT
-    shape = constant(target, np.array([0, 0, shapes.q_heads, shapes.head_size], dtype=np.int64))
+    batch, length = (dims_of(x) or (None, None))[:2]
+    shape = constant(target, np.array([0, 0, heads_n, shapes.head_size], dtype=np.int64))
     split = onnx_op("Reshape", target, [x, shape.results[0]],
-                    [tensor_type(elem, (shapes.batch, shapes.length, shapes.q_heads, shapes.head_size))])
+                    [tensor_type(elem, (batch, length, heads_n, shapes.head_size))])
     heads = onnx_op("Transpose", target, [split.results[0]],
-                    [tensor_type(elem, (shapes.batch, shapes.q_heads, shapes.length, shapes.head_size))], perm=[0, 2, 1, 3])
+                    [tensor_type(elem, (batch, heads_n, length, shapes.head_size))], perm=[0, 2, 1, 3])
     ops += [shape, split, heads]
     return heads.results[0]
 
@@ -331,6 +330,56 @@ def _multi_head(op: AttentionOp, shapes: _Shapes, target: LoweringTarget, rewrit
         num_heads=shapes.q_heads, scale=_scale(op), unidirectional=op.is_causal.value.data,
     )
     return [*ops, attention], list(attention.results)
+
+
+def _multi_head_repeated(op: AttentionOp, shapes: _Shapes, target: LoweringTarget, rewriter: PatternRewriter) -> Lowered:
+    """Grouped-query attention whose K/V heads the op is given (``[B, h, T, D]``) or returns (a cache), under
+    ``ort`` where ``Attention``-23 is not exact (opset < 23, or an empty batch, query or key the model does
+    not rule out): the presents are ``Concat(past, split_heads(k), axis = 2)`` as the decomposition computed
+    them, each KV head is repeated ``g`` times in a row (``repeat_kv``), and MultiHeadAttention attends over
+    the ``[B, Hq, T, D]`` heads (its BNSH key/value form), which runs empty batches."""
+    ops: list[Operation] = []
+    repeated, presents = [], []
+    pasts = list(op.past) or [None, None]
+    for x, past, present in zip((op.key, op.value), pasts, list(op.present) or [None, None], strict=True):
+        heads = x if shapes.presplit else _heads(x, shapes, target, ops, shapes.kv_heads)
+        if past is not None:
+            concat = onnx_op("Concat", target, [past, heads], [present.type], axis=2)
+            ops.append(concat)
+            heads = concat.results[0]
+            presents.append(heads)
+        repeated.append(_repeat_heads(heads, shapes, target, ops))
+    bias = _attention_bias(op, target, ops)
+    none = no_value(rewriter, op)
+    attention = contrib_op(
+        "MultiHeadAttention", [op.query, repeated[0], repeated[1], none, none, bias if bias is not None else none],
+        [op.output.type], num_heads=shapes.q_heads, scale=_scale(op), unidirectional=op.is_causal.value.data,
+    )
+    return [*ops, attention], [attention.results[0], *presents]
+
+
+def _repeat_heads(x: SSAValue, shapes: _Shapes, target: LoweringTarget, ops: list[Operation]) -> SSAValue:
+    """``[B, h, T, D]`` → ``[B, h·g, T, D]`` with each head repeated ``g`` times in a row: Unsqueeze, Expand,
+    Reshape to ``[Shape(x)[0], h·g, Shape(x)[2], D]`` (read from ``x``: no ``-1``, which fails on an empty batch)."""
+    group = shapes.q_heads // shapes.kv_heads
+    elem = elem_of(x) or TensorProto.FLOAT
+    batch, heads, length, size = dims_of(x) or (None, None, None, None)
+    axes = constant(target, np.array([2], dtype=np.int64))
+    reps = constant(target, np.array([1, 1, group, 1, 1], dtype=np.int64))
+    first, rest = constant(target, np.array([0], dtype=np.int64)), constant(target, np.array([2, 3], dtype=np.int64))
+    merged_heads = constant(target, np.array([shapes.q_heads], dtype=np.int64))
+    unsqueeze = onnx_op("Unsqueeze", target, [x, axes.results[0]], [tensor_type(elem, (batch, heads, 1, length, size))])
+    expand = onnx_op("Expand", target, [unsqueeze.results[0], reps.results[0]],
+                     [tensor_type(elem, (batch, heads, group, length, size))])
+    vector = lambda n: tensor_type(TensorProto.INT64, (n,))  # noqa: E731
+    shape = onnx_op("Shape", target, [x], [vector(4)])
+    lead = onnx_op("Gather", target, [shape.results[0], first.results[0]], [vector(1)], axis=0)
+    tail = onnx_op("Gather", target, [shape.results[0], rest.results[0]], [vector(2)], axis=0)
+    wanted = onnx_op("Concat", target, [lead.results[0], merged_heads.results[0], tail.results[0]], [vector(4)], axis=0)
+    merge = onnx_op("Reshape", target, [expand.results[0], wanted.results[0]],
+                    [tensor_type(elem, (batch, shapes.q_heads, length, size))])
+    ops += [axes, reps, first, rest, merged_heads, unsqueeze, expand, shape, lead, tail, wanted, merge]
+    return merge.results[0]
 
 
 def _repeat_kv(x: SSAValue, shapes: _Shapes, target: LoweringTarget, ops: list[Operation]) -> SSAValue:
