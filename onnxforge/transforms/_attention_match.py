@@ -53,6 +53,7 @@ from onnxforge.dialects.onnx.generated import (
     MatMulOp,
     MulOp,
     ReshapeFamily,
+    ShapeFamily,
     SplitFamily,
     TransposeOp,
     TriluOp,
@@ -150,6 +151,10 @@ class Match:
     """SDPA's ``Where(IsNaN(p), 0, p)`` when it matters: the mask may hold ``-inf``, so a fully masked row is NaN
     in the softmax and 0 after the guard. The fused result then gets ``Where(IsNaN(y), 0, y)``: that row of
     ``y`` is NaN (or already 0) exactly where the guard zeroed a row of ``p``, for finite q, k, v."""
+    shape_reads: list[Operation] = field(default_factory=list)
+    """``Shape(present)`` ops the mask or q/k/v read (T5's position bias spans ``Shape(present_key)[2]`` keys): the
+    fusion computes each from the past's and the new step's shapes first (``present_shape``), or the fused op
+    would read its own result."""
 
 
 # --- small facts ---------------------------------------------------------------------------------
@@ -525,11 +530,12 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     key = keys_bhdt(product.operands[1])
     _check_heads(query, key, value)
     caches = {h.cache for h in (key, value) if h.cache is not None}
+    shape_reads: list[Operation] = []
     if caches:
         reads = [query.x3, key.x3, value.x3, *([] if mask is None else [mask]),
                  *(h.rotary.operands[1:] for h in (query, key) if h.rotary is not None)]
-        if any(reads_any(v, caches) for v in _flat(reads)):
-            fail("the mask or q/k/v is computed from the KV cache's present value (its shape, say): the fused op "
+        if any(reads_any(v, caches, shape_reads) for v in _flat(reads)):
+            fail("the mask or q/k/v is computed from the KV cache's present value: the fused op "
                  "would read its own result")
     score_dims = (query.batch, query.heads, query.length, key.length)
     is_causal = False
@@ -554,7 +560,7 @@ def match_attention(softmax: Operation, opset: int) -> Match:
         if packed is not None:
             ops.append(packed)
     scale = query.scale * key.scale * factor
-    return Match(query, key, value, mask, is_causal, scale, context, output, ops, packed, kept_guard)
+    return Match(query, key, value, mask, is_causal, scale, context, output, ops, packed, kept_guard, shape_reads)
 
 
 def _flat(values: list) -> list[SSAValue]:  # type: ignore[type-arg]
@@ -565,14 +571,20 @@ READ_LIMIT = 4096
 """Ops ``reads_any`` walks before it gives up (and answers yes: not proven independent)."""
 
 
-def reads_any(value: SSAValue, ops: set[Operation]) -> bool:
+def reads_any(value: SSAValue, ops: set[Operation], shapes: list[Operation] | None = None) -> bool:
     """``value`` is computed (transitively) from a result of one of ``ops``, or that is not decided within
-    ``READ_LIMIT`` ops."""
+    ``READ_LIMIT`` ops. With ``shapes``, a ``Shape`` of a result of ``ops`` does not count: it is added to
+    ``shapes`` (a shape can be computed without the value: ``present_shape``)."""
     seen: set[Operation] = set()
     stack = [value]
     while stack:
         owner = stack.pop().owner
         if not isinstance(owner, Operation) or owner in seen:
+            continue
+        if (shapes is not None and isinstance(owner, ShapeFamily) and owner.operands[0].owner in ops
+                and "start" not in owner.properties and "end" not in owner.properties):
+            if owner not in shapes:
+                shapes.append(owner)
             continue
         if owner in ops or len(seen) >= READ_LIMIT:
             return True

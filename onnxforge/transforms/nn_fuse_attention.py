@@ -37,19 +37,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from onnx import TensorProto
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, f32, i64
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.rewriter import InsertPoint
 
 from onnxforge.dialects.nn import AttentionOp, RotaryEmbeddingOp
-from onnxforge.dialects.onnx.builders import standard_class
+from onnxforge.dialects.onnx.builders import standard_class, standard_op
 from onnxforge.dialects.onnx.generated import SoftmaxOp
 from onnxforge.dialects.onnx.queries import elem_of
-from onnxforge.ir.provenance import name_or_kind
+from onnxforge.ir.provenance import name_or_kind, record_replacement
 from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Mismatch
 from onnxforge.transforms._attention_match import Heads, match_attention
 from onnxforge.transforms.fusion import Build, Fusion, FusionPass, FusionPattern, Value, fail
 from onnxforge.transforms.lowering.attention import proves_nonempty
+from onnxforge.transforms.lowering.base import constant
 
 
 class FuseAttention(FusionPattern):
@@ -85,6 +89,11 @@ class FuseAttention(FusionPattern):
             builds += [isnan, where]
             output = where.results[0]
         presents = {cache.results[0]: present for cache, present in zip(caches, fused.results[1:], strict=True)}
+        if match.shape_reads:  # only now, with every check passed: the rewrite below is kept either way
+            for build in builds:
+                fusion.check(build)
+            for shape in match.shape_reads:
+                _present_shape(shape, match.key if shape.operands[0].owner is match.key.cache else match.value, fusion)
         fusion.replace(match.context, builds, match.ops, {match.output: output, **presents})
 
 
@@ -102,6 +111,36 @@ def _rotated(heads: Heads, builds: list[Build], fusion: Fusion) -> Value:
         fail(f"the rotary embedding moved to 3-D: {reason}")
     builds.append(moved)
     return moved.output
+
+
+def _present_shape(shape: Operation, heads: Heads, fusion: Fusion) -> None:
+    """``Shape(present)`` computed without the present: ``[B, H, P + T, D]`` from ``Shape(past)`` and the new
+    step's ``T`` (``Shape(x3)[1]``), in place of the op (a mask built from the present's length, as T5's
+    position bias is, would otherwise make the fused op read its own result). Exact: Concat adds the lengths
+    along its axis and keeps the other dims."""
+    opset, rewriter = fusion.opset, fusion.rewriter
+    vector = lambda n: tensor_type(TensorProto.INT64, (n,))  # noqa: E731
+    made: list[Operation] = []
+
+    def op(kind: str, operands: list[SSAValue], width: int, **props: Attribute) -> SSAValue:
+        made.append(standard_op(kind, opset, operands, [vector(width)], props))
+        return made[-1].results[0]
+
+    def const(values: list[int]) -> SSAValue:
+        made.append(constant(fusion.target, np.array(values, dtype=np.int64)))
+        return made[-1].results[0]
+
+    past = op("Shape", [heads.past], 4)  # type: ignore[list-item]
+    new = op("Shape", [heads.x3], 3)
+    axis = IntegerAttr(0, i64)
+    lead = op("Gather", [past, const([0, 1])], 2, axis=axis)
+    total = op("Add", [op("Gather", [past, const([2])], 1, axis=axis), op("Gather", [new, const([1])], 1, axis=axis)], 1)
+    result = op("Concat", [lead, total, op("Gather", [past, const([3])], 1, axis=axis)], 4, axis=axis)
+    for new_op in made:
+        rewriter.insert(new_op, InsertPoint.before(shape))
+    record_replacement(made, [shape], shape, main=made[-1])  # named after the Shape op, in its module
+    rewriter.replace_all_uses_with(shape.results[0], result)
+    rewriter.erase_op(shape)  # dead now, and it reads the present the fused op will define after it
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,7 @@ class SimplifyShapeChainsPass(ForgePass):
 
 
 def _takes_whole(op: SliceOp, facts: ShapeFacts) -> bool:
-    """The Slice's bounds, known symbolically, take each sliced axis whole: start 0, step 1, and an end
+    """The Slice's bounds, known symbolically, take each sliced axis whole: start 0 (or minus the dim), step 1, and an end
     that is the dim (the same expression) or clamps to it (a static end ``>=`` a static dim, INT64_MAX)."""
     dims = facts.shape(op.operands[0])
     if dims is None or constant_of(op.operands[2]) is not None and constant_of(op.operands[1]) is not None:
@@ -268,9 +268,11 @@ def _takes_whole(op: SliceOp, facts: ShapeFacts) -> bool:
         return False
     for start, end, axis, step in zip(starts, ends, axes, steps, strict=True):
         axis = _integer(axis)
-        if _integer(start) != 0 or _integer(step) != 1 or axis is None or not -rank <= axis < rank:
+        if _integer(step) != 1 or axis is None or not -rank <= axis < rank:
             return False
         dim, last = dims[axis], _integer(end)
+        if _integer(start) != 0 and not (dim is not None and start == -dim):  # x[-len(x):] starts at 0 too
+            return False
         if dim is None or not (end == dim or last == INT64_MAX or (last is not None and type(dim) is int and last >= dim)):
             return False
     return True
