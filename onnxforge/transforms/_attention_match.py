@@ -25,7 +25,10 @@ its inverse. The exporters differ in the details, all matched here:
   with ``past`` a ``[B, H, P, D]`` value (the ``past_key_values.*`` inputs) and the concatenation
   the ``present.*`` output; the block then attends over ``P + T`` keys (``Heads.past``), before
   any ``repeat_kv`` (the cache holds the KV heads). A factor or rotation on the new step only is
-  part of the split, never of the scale, since the past is not scaled;
+  part of the split, never of the scale, since the past is not scaled. A mask that reads the present's
+  shape (T5's position bias) is kept, its ``Shape(present)`` recomputed by the fusion (``Match.shape_reads``);
+* K/V heads the block does not compute: a ``[B, H, T, D]`` graph, branch or outer value (an encoder–decoder's
+  cached cross-attention K/V), taken as they are (``kv_heads``);
 * a mask that is provably all zero (ViT's dynamo export adds ``Where(Expand(True), 0, -max)``)
   is no mask, and SDPA's triangular ``is_causal`` mask over ``S = T`` is ``is_causal``.
 

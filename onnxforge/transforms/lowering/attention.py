@@ -19,6 +19,12 @@
   is always causal and masks padding by per-sequence lengths (right padding only), which cannot
   express a general additive mask exactly (a left-padded query row masked entirely is uniform in
   the graph and empty there).
+* a KV cache (``past`` operands, ``present`` results): ``Attention``-23's ``past_key``/``past_value`` →
+  ``present_key``/``present_value`` (standard), MultiHeadAttention's (ort). Grouped-query attention with a
+  cache, or with K/V heads given as ``[B, h, T, D]`` inputs, has no MHA form (its cache holds a KV head per
+  query head): under ort it takes ``Attention``-23 where that is exact (opset 23, and ``nonempty``: the
+  fusion proved batch, query and key ``>= 1``), else the presents are the graph's own ``Concat`` and MHA
+  attends over each KV head repeated (``_multi_head_repeated``), which runs empty batches.
 * portable: unsupported — the decomposition is what the fusion started from.
 * tensorrt: unsupported — TensorRT's builder fuses the decomposed attention itself, and its parser's
   Attention (10.14 on) takes only 4-D inputs (``tensorrt_support.LEFT_TO_BUILDER``).
