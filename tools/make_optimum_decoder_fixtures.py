@@ -44,6 +44,10 @@ SPECS = {
         vocab_size=256, d_model=32, encoder_layers=1, decoder_layers=2, encoder_attention_heads=2,
         decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64)),
         {"decoder_model_merged.onnx": "bart_decoder_merged"}),
+    # one projection laid out [B, S, H, 3·D] and chunked per head; partial rotary (a quarter of each head)
+    "gpt_neox": ("text-generation-with-past", lambda: tf.GPTNeoXForCausalLM(tf.GPTNeoXConfig(
+        vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        max_position_embeddings=64)), {"model.onnx": "gpt_neox"}),
     "phi3": ("text-generation-with-past", lambda: tf.Phi3ForCausalLM(tf.Phi3Config(
         vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
         num_key_value_heads=2, max_position_embeddings=64, pad_token_id=0, bos_token_id=1,

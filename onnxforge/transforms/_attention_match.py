@@ -57,6 +57,7 @@ from onnxforge.dialects.onnx.generated import (
     MulOp,
     ReshapeFamily,
     ShapeFamily,
+    SliceFamily,
     SplitFamily,
     TransposeOp,
     TriluOp,
@@ -74,6 +75,7 @@ from onnxforge.dialects.onnx.queries import (
     is_absent,
     reshape_shape,
     scalar,
+    slice_params,
 )
 from onnxforge.ir.types import Dim
 from onnxforge.passmanager import Mismatch, fail
@@ -108,6 +110,10 @@ class Heads:
     """``Concat(past, split_heads(x3), axis = 2)`` when the heads are a KV cache's present value."""
     presplit: bool = False
     """``x3`` is itself ``[B, H, T, D]``: K/V heads the block takes as they are (a cached cross-attention's inputs)."""
+    part: tuple[int, int] | None = None
+    """``(j, n)``: the heads are the ``j``-th of ``n`` equal slices of each head of ``x3``'s split — GPT-NeoX's one
+    projection laid out ``[B, S, H, n·D]`` and chunked per head. ``x3`` is then that projection (``[B, S, H·n·D]``),
+    not this part's: the fusion makes the part by permuting the projection's weight columns (``FuseAttention``)."""
 
     @property
     def past(self) -> SSAValue | None:
@@ -262,6 +268,8 @@ def heads_bhtd(value: SSAValue, scaled: bool) -> Heads:
         return inner
     if isinstance(op, ConcatFamily):
         return cached_heads(op)
+    if isinstance(op, SliceFamily):
+        return head_part(op)
     if isinstance(op, ReshapeFamily):
         inner = repeated_heads(op.operands[0], scaled)
         dims = dims_of(value)
@@ -295,6 +303,26 @@ def _from_outside(value: SSAValue) -> bool:
     if not isinstance(owner, Operation):
         return True
     return any(use.operation.parent is not owner.parent for use in value.uses)
+
+
+def head_part(op: Operation) -> Heads:
+    """``Slice(split_heads(p3, [B, S, H, n·D]), axis = -1, [j·D, (j + 1)·D])``: the ``j``-th of ``n`` equal parts
+    of every head (GPT-NeoX's ``qkv.view(B, S, H, 3·D).transpose(1, 2).chunk(3, -1)``)."""
+    params = slice_params(op)
+    if params is None:
+        fail("a Slice of heads with bounds that are not constants")
+    starts, ends, axes, steps = params
+    inner = split_heads(op.operands[0], SPLIT_PERM, False)
+    width = inner.head_size
+    if len(starts) != 1 or (axes is not None and list(axes) not in ([3], [-1])) or (steps not in (None, [1])):
+        fail("a Slice of heads that is not one range of the last axis")
+    dims = dims_of(op.results[0])
+    size = dims[3] if dims is not None and len(dims) == 4 else None
+    if not isinstance(size, int) or size <= 0 or width % size or starts[0] % size or starts[0] < 0:
+        fail(f"Slice [{starts[0]}, {ends[0]}) of heads of {width} is not an equal part of each head")
+    if min(ends[0], width) != starts[0] + size:
+        fail(f"Slice [{starts[0]}, {ends[0]}) of heads of {width} is not one part of {size}")
+    return Heads(inner.x3, inner.heads, size, [op, *inner.ops], part=(starts[0] // size, width // size))
 
 
 def cached_heads(concat: Operation) -> Heads:
@@ -558,7 +586,7 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     if guard is not None:
         ops += [guard, guard.operands[0].owner]  # type: ignore[list-item]
     packed = None
-    if query.rotary is None and key.rotary is None and key.cache is None:
+    if query.rotary is None and key.rotary is None and key.cache is None and query.part is None:
         packed = packed_split(query.x3, key.x3, value.x3)
         if packed is not None:
             ops.append(packed)
@@ -618,6 +646,9 @@ def _check_heads(query: Heads, key: Heads, value: Heads) -> None:
         fail("only one of k and v is read from a KV cache")
     if key.presplit != value.presplit:
         fail("only one of k and v is a [B, H, T, D] input (the other is computed here)")
+    parts = [h.part for h in (query, key, value)]
+    if any(parts) and (parts != [(0, 3), (1, 3), (2, 3)] or not (query.x3 == key.x3 == value.x3)):
+        fail(f"q, k, v are not the three parts of each head of one projection, in order ({parts})")
     elems = {elem_of(h.x3) for h in (query, key, value)}
     if len(elems) != 1 or not elems <= FLOAT_ELEMS:
         fail("q, k, v are not float tensors of one element type")

@@ -39,21 +39,22 @@ from dataclasses import dataclass
 
 import numpy as np
 from onnx import TensorProto
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, f32, i64
+from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerAttr, f32, i64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.rewriter import InsertPoint
 
 from onnxforge.dialects.nn import AttentionOp, RotaryEmbeddingOp
 from onnxforge.dialects.onnx.builders import standard_class, standard_op
-from onnxforge.dialects.onnx.generated import SoftmaxOp
-from onnxforge.dialects.onnx.queries import elem_of
+from onnxforge.dialects.onnx.generated import AddOp, SoftmaxOp
+from onnxforge.dialects.onnx.queries import constant_of, dims_of, elem_of
 from onnxforge.ir.provenance import name_or_kind, record_replacement
 from onnxforge.ir.types import tensor_type
 from onnxforge.passmanager import Mismatch
-from onnxforge.transforms._attention_match import Heads, match_attention
+from onnxforge.transforms._attention_match import Heads, Match, match_attention
 from onnxforge.transforms.fusion import Build, Fusion, FusionPass, FusionPattern, Value, fail
 from onnxforge.transforms.lowering.attention import proves_nonempty
 from onnxforge.transforms.lowering.base import constant
+from onnxforge.transforms.nn_fuse_qkv import SPLIT_INPUT_OPSET, projection_of
 
 
 class FuseAttention(FusionPattern):
@@ -62,6 +63,8 @@ class FuseAttention(FusionPattern):
     def match(self, op: SoftmaxOp, fusion: Fusion) -> None:
         match = match_attention(op, fusion.opset)
         builds: list[Build] = []
+        if match.query.part is not None:
+            _unpack_parts(match, builds, fusion)
         query, key, value = (_rotated(h, builds, fusion) for h in (match.query, match.key, match.value))
         if match.packed is not None:
             query, key, value = match.packed.operands[0], fusion.absent, fusion.absent
@@ -111,6 +114,48 @@ def _rotated(heads: Heads, builds: list[Build], fusion: Fusion) -> Value:
         fail(f"the rotary embedding moved to 3-D: {reason}")
     builds.append(moved)
     return moved.output
+
+
+def _unpack_parts(match: Match, builds: list[Build], fusion: Fusion) -> None:
+    """q, k, v as the three parts of every head of one projection ``x·W (+ b)`` laid out ``[B, S, H, 3·D]``
+    (GPT-NeoX): the same projection with ``W``'s columns (and ``b``'s entries) permuted from ``(h, j, d)`` to
+    ``(j, h, d)`` computes ``[q | k | v]``, each ``[B, S, H·D]`` — the same products, reordered (exact) —
+    and a Split gives the three 3-D values the fused op reads."""
+    packed = match.query.x3
+    producer = packed.owner
+    matmul = producer.operands[0].owner if isinstance(producer, AddOp) else producer
+    projection = projection_of(matmul) if isinstance(matmul, Operation) else None
+    if projection is None or projection.output != packed:
+        fail("the per-head q/k/v parts come from something other than one projection x·W (+ b) with constant W")
+    if len(list(packed.uses)) != 1:
+        fail("the packed q/k/v projection is read elsewhere too")
+    heads, size = match.query.heads, match.query.head_size
+    order = np.arange(3 * heads * size).reshape(heads, 3, size).transpose(1, 0, 2).reshape(-1)
+    name = name_or_kind(projection.ops[0])
+    weight = constant_of(projection.weight).numpy()[:, order]  # type: ignore[union-attr]
+    product = Build(standard_class("MatMul", fusion.opset), [projection.x, fusion.initializer(weight, f"{name}_qkv")],
+                    [packed.type], name=f"{name}/qkv")
+    builds.append(product)
+    out: Value = product.results[0]
+    if projection.bias is not None:
+        bias = constant_of(projection.bias).numpy().reshape(-1)[order]  # type: ignore[union-attr]
+        add = Build(standard_class("Add", fusion.opset), [out, fusion.initializer(bias, f"{name}_qkv_bias")],
+                    [packed.type], name=f"{name}/qkv_bias")
+        builds.append(add)
+        out = add.results[0]
+    widths = [heads * size] * 3
+    dims = dims_of(packed) or (None, None, None)
+    part_type = tensor_type(elem_of(packed) or TensorProto.FLOAT, (dims[0], dims[1], heads * size))
+    operands, properties = [out], {"axis": IntegerAttr(-1, i64)}
+    if fusion.opset >= SPLIT_INPUT_OPSET:
+        operands.append(fusion.initializer(np.array(widths, np.int64), f"{name}_qkv_split"))
+    else:
+        properties["split"] = DenseArrayBase.from_list(i64, widths)
+    split = Build(standard_class("Split", fusion.opset), operands, [part_type] * 3, properties, name=f"{name}/qkv_split")
+    builds.append(split)
+    for heads_of, part in zip((match.query, match.key, match.value), split.results, strict=True):
+        heads_of.x3 = part  # type: ignore[assignment]
+    match.ops += projection.ops
 
 
 def _present_shape(shape: Operation, heads: Heads, fusion: Fusion) -> None:

@@ -38,6 +38,8 @@ CASES = [
     ("optimum_qwen2", "standard", 23, ("", "Attention")),
     ("optimum_phi3", "standard", 23, ("", "Attention")),
     ("optimum_mistral_window8", "ort", 23, ("", "Attention")),  # a sliding window of 8: steps below reach 12
+    ("optimum_gpt_neox", "ort", 23, ("com.microsoft", "MultiHeadAttention")),  # q/k/v: parts of each packed head
+    ("optimum_gpt_neox", "standard", 23, ("", "Attention")),
 ]
 
 # Encoder–decoders (Optimum): (fixture, target, opset) → attention ops after lowering, main graph and branches
