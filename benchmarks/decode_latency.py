@@ -93,21 +93,9 @@ def build(name: str) -> Path:
                           do_constant_folding=False, input_names=names, output_names=outs, dynamic_axes=axes)
     if big:
         hf_zoo._single_data_file(str(path))
-    fixtures._name_sum(path) if not big else _name_sum_external(path, fixtures.MASK_DIM)
+    fixtures._name_sum(path, external=big)
     print(f"built {path.name} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return path
-
-
-def _name_sum_external(path: Path, mask_dim: str) -> None:
-    """``make_decoder_fixtures._name_sum`` for a model with external data: only the graph proto is rewritten."""
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    for info in [*model.graph.input, *model.graph.output, *model.graph.value_info]:
-        for dim in info.type.tensor_type.shape.dim:
-            if dim.dim_param == "total":
-                dim.dim_param = mask_dim
-    onnx.save(model, str(path))
 
 
 FEEDS = r'''

@@ -125,17 +125,19 @@ def export(name: str, exporter: str, path: Path) -> dict:
             "max_abs_ref": float(np.abs(expected[0].numpy()).max())}
 
 
-def _name_sum(path: Path) -> None:
+def _name_sum(path: Path, external: bool = False) -> None:
     """Rename the mask's and presents' length (``total``, or the exporter's ``past_sequence + sequence``) to
-    ``MASK_DIM`` wherever it appears, so the file states that it is the sum of the other two."""
-    model = onnx.load(str(path))
+    ``MASK_DIM`` wherever it appears, so the file states that it is the sum of the other two. The weights go
+    inline (a small model), or with ``external`` stay in their data file (only the graph is rewritten)."""
+    model = onnx.load(str(path), load_external_data=not external)
     values = [*model.graph.input, *model.graph.output, *model.graph.value_info]
     for info in values:
         for dim in info.type.tensor_type.shape.dim:
             if dim.dim_param in ("total", "past_sequence + sequence"):
                 dim.dim_param = MASK_DIM
-    onnx.save(model, str(path))  # weights inline (onnx.load read the exporter's external data)
-    Path(f"{path}.data").unlink(missing_ok=True)
+    onnx.save(model, str(path))
+    if not external:  # onnx.load read the exporter's external data: it is inline now
+        Path(f"{path}.data").unlink(missing_ok=True)
 
 
 def main() -> None:

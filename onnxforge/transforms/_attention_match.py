@@ -564,8 +564,8 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     shape_reads: list[Operation] = []
     if caches:
         reads = [query.x3, key.x3, value.x3, *([] if mask is None else [mask]),
-                 *(h.rotary.operands[1:] for h in (query, key) if h.rotary is not None)]
-        if any(reads_any(v, caches, shape_reads) for v in _flat(reads)):
+                 *(v for h in (query, key) if h.rotary is not None for v in h.rotary.operands[1:])]
+        if any(reads_any(v, caches, shape_reads) for v in reads):
             fail("the mask or q/k/v is computed from the KV cache's present value: the fused op "
                  "would read its own result")
     score_dims = (query.batch, query.heads, query.length, key.length)
@@ -592,10 +592,6 @@ def match_attention(softmax: Operation, opset: int) -> Match:
             ops.append(packed)
     scale = query.scale * key.scale * factor
     return Match(query, key, value, mask, is_causal, scale, context, output, ops, packed, kept_guard, shape_reads)
-
-
-def _flat(values: list) -> list[SSAValue]:  # type: ignore[type-arg]
-    return [x for v in values for x in (v if isinstance(v, (list, tuple)) else [v])]
 
 
 READ_LIMIT = 4096

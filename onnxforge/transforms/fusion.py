@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, i64
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 
 from onnxforge.analysis.shapes import ShapeFacts
 from onnxforge.dialects.nn import NNOp
-from onnxforge.dialects.onnx.builders import ConstantBuilder, detached_initializer, model_opset
+from onnxforge.dialects.onnx.builders import ConstantBuilder, detached_initializer, model_opset, standard_class
 from onnxforge.dialects.onnx.structure import GraphOp, InitializerOp, NoValueOp
 from onnxforge.ir import provenance
 from onnxforge.ir.dead import erase_dead
@@ -51,6 +51,9 @@ from onnxforge.passmanager.base import NearMiss
 from onnxforge.passmanager.build import Build, Pending, Value
 from onnxforge.transforms.lowering import check
 from onnxforge.transforms.lowering.base import LoweringTarget, constant, lowering_target
+
+SPLIT_INPUT_OPSET = 13
+"""From this opset Split takes its sizes as an input instead of an attribute."""
 
 
 class RewriteContext:
@@ -106,6 +109,17 @@ class Fusion:
             fail("a new weight is needed, and a function body has no initializers")
         value = array if isinstance(array, TensorValue) else TensorValue.from_numpy(np.asarray(array), elem)
         return detached_initializer(spill(value), hint, elem).results[0]
+
+    def split(self, value: Value, axis: int, widths: list[int], types: list[Attribute], name: str) -> Build:
+        """``Split(value)`` into ``widths`` along ``axis``, in the form the model's opset takes (sizes as an input
+        from opset 13, as the ``split`` attribute before)."""
+        operands: list[Value] = [value]
+        properties: dict[str, Attribute] = {"axis": IntegerAttr(axis, i64)}
+        if self.opset >= SPLIT_INPUT_OPSET:
+            operands.append(self.initializer(np.array(widths, np.int64), f"{name}_split"))
+        else:
+            properties["split"] = DenseArrayBase.from_list(i64, widths)
+        return Build(standard_class("Split", self.opset), operands, types, properties, name=f"{name}/Split")
 
     def near_miss(self, declined: Mismatch, pattern: FusionPattern) -> None:
         """Record a declined alternative and go on with another (what the driver does when ``match`` fails)."""

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from onnx import TensorProto
-from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerAttr, f32, i64
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, f32, i64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.rewriter import InsertPoint
 
@@ -54,7 +54,7 @@ from onnxforge.transforms._attention_match import Heads, Match, match_attention
 from onnxforge.transforms.fusion import Build, Fusion, FusionPass, FusionPattern, Value, fail
 from onnxforge.transforms.lowering.attention import proves_nonempty
 from onnxforge.transforms.lowering.base import constant
-from onnxforge.transforms.nn_fuse_qkv import SPLIT_INPUT_OPSET, projection_of
+from onnxforge.transforms.nn_fuse_qkv import projection_of
 
 
 class FuseAttention(FusionPattern):
@@ -143,15 +143,9 @@ def _unpack_parts(match: Match, builds: list[Build], fusion: Fusion) -> None:
                     [packed.type], name=f"{name}/qkv_bias")
         builds.append(add)
         out = add.results[0]
-    widths = [heads * size] * 3
     dims = dims_of(packed) or (None, None, None)
     part_type = tensor_type(elem_of(packed) or TensorProto.FLOAT, (dims[0], dims[1], heads * size))
-    operands, properties = [out], {"axis": IntegerAttr(-1, i64)}
-    if fusion.opset >= SPLIT_INPUT_OPSET:
-        operands.append(fusion.initializer(np.array(widths, np.int64), f"{name}_qkv_split"))
-    else:
-        properties["split"] = DenseArrayBase.from_list(i64, widths)
-    split = Build(standard_class("Split", fusion.opset), operands, [part_type] * 3, properties, name=f"{name}/qkv_split")
+    split = fusion.split(out, -1, [heads * size] * 3, [part_type] * 3, f"{name}/qkv")
     builds.append(split)
     for heads_of, part in zip((match.query, match.key, match.value), split.results, strict=True):
         heads_of.x3 = part  # type: ignore[assignment]

@@ -57,11 +57,9 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i64
-from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.ir import Block, Operation, SSAValue
 
 from onnxforge.dialects.nn import AttentionOp, LinearOp
-from onnxforge.dialects.onnx.builders import standard_class
 from onnxforge.dialects.onnx.generated import AddOp, MatMulOp
 from onnxforge.dialects.onnx.queries import constant_of, dims_of, elem_of, in_graph, is_absent
 from onnxforge.ir.provenance import name_or_kind
@@ -72,8 +70,6 @@ from onnxforge.transforms.matching import check_bias, sole_user, weight_shape
 
 MIN_PROJECTIONS = 3
 """Fewest projections of one input that the Split form fuses (see the rule in the module docstring)."""
-SPLIT_INPUT_OPSET = 13
-"""From this opset Split takes its sizes as an input instead of an attribute."""
 
 
 @dataclass
@@ -224,16 +220,9 @@ def _split(parts: list[Projection], fusion: Fusion) -> None:
     """One nn.linear over the concatenated weights, then Split by the projections' widths."""
     anchor = parts[0].ops[0]
     linear = _fused_projection(parts, fusion)
-    widths = [p.width for p in parts]
     rank = len(dims_of(parts[0].x) or ())
-    operands: list[Value] = [linear.output]
-    properties: dict[str, Attribute] = {"axis": IntegerAttr(rank - 1, i64)}
-    if fusion.opset >= SPLIT_INPUT_OPSET:
-        operands.append(fusion.initializer(np.array(widths, np.int64), f"{name_or_kind(anchor)}_split"))
-    else:
-        properties["split"] = DenseArrayBase.from_list(i64, widths)
-    split = Build(standard_class("Split", fusion.opset), operands, [p.output.type for p in parts], properties,
-                  name=f"{name_or_kind(anchor)}/Split")
+    split = fusion.split(linear.output, rank - 1, [p.width for p in parts], [p.output.type for p in parts],
+                         name_or_kind(anchor))
     replaced = [op for p in parts for op in p.ops]
     fusion.replace(anchor, [linear, split], replaced, {p.output: r for p, r in zip(parts, split.results, strict=True)})
 

@@ -44,7 +44,7 @@ from xdsl.ir import Block, Operation, SSAValue
 from onnxforge.analysis.shapes import ShapeFacts
 from onnxforge.analysis.shapes.positivity import is_positive_given, proven_positive
 from onnxforge.dialects.onnx.builders import ConstantBuilder, model_opset, standard_op
-from onnxforge.dialects.onnx.canonicalization import INT64_MAX
+from onnxforge.dialects.onnx.canonicalization import slice_keeps
 from onnxforge.dialects.onnx.generated import (
     ConstantOfShapeOp,
     ExpandOp,
@@ -251,38 +251,24 @@ class SimplifyShapeChainsPass(ForgePass):
 
 
 def _takes_whole(op: SliceOp, facts: ShapeFacts) -> bool:
-    """The Slice's bounds, known symbolically, take each sliced axis whole: start 0 (or minus the dim), step 1, and an end
-    that is the dim (the same expression) or clamps to it (a static end ``>=`` a static dim, INT64_MAX)."""
-    dims = facts.shape(op.operands[0])
-    if dims is None or constant_of(op.operands[2]) is not None and constant_of(op.operands[1]) is not None:
-        return False  # constant bounds are onnx-canonicalize's EraseNoopSlice
-    starts, ends = facts.value(op.operands[1]), facts.value(op.operands[2])
-    optional = [None if is_absent(v) else facts.value(v) for v in op.operands[3:5]]
-    if starts is None or ends is None or len(starts) != len(ends) or any(
-            not is_absent(v) and o is None for v, o in zip(op.operands[3:5], optional, strict=False)):
+    """The Slice's bounds, known symbolically, take each sliced axis whole (``slice_keeps``; constant bounds are
+    onnx-canonicalize's ``EraseNoopSlice``)."""
+    if constant_of(op.operands[1]) is not None and constant_of(op.operands[2]) is not None:
         return False
-    axes = optional[0] if optional and optional[0] is not None else tuple(range(len(starts)))
-    steps = optional[1] if len(optional) > 1 and optional[1] is not None else (1,) * len(starts)
-    rank = len(dims)
-    if len(axes) != len(starts) or len(steps) != len(starts):
+    bounds = [None if is_absent(v) else facts.value(v) for v in op.operands[1:5]]
+    if bounds[0] is None or bounds[1] is None or any(not is_absent(v) and b is None
+                                                     for v, b in zip(op.operands[3:5], bounds[2:], strict=False)):
         return False
-    for start, end, axis, step in zip(starts, ends, axes, steps, strict=True):
-        axis = _integer(axis)
-        if _integer(step) != 1 or axis is None or not -rank <= axis < rank:
-            return False
-        dim, last = dims[axis], _integer(end)
-        if _integer(start) != 0 and not (dim is not None and start == -dim):  # x[-len(x):] starts at 0 too
-            return False
-        if dim is None or not (end == dim or last == INT64_MAX or (last is not None and type(dim) is int and last >= dim)):
-            return False
-    return True
+    starts, ends, *optional = ([_integer(x) for x in b] if b is not None else None for b in bounds)
+    optional += [None] * (2 - len(optional))
+    return slice_keeps(facts.shape(op.operands[0]), starts, ends, optional[0], optional[1])
 
 
-def _integer(value: object) -> int | None:
-    """``value`` as an int when it is one (a Python, numpy or sympy integer), else None."""
+def _integer(value: object) -> object:
+    """``value`` as a Python int when it is an integer (a numpy or sympy one too), else itself (an expression)."""
     if isinstance(value, (int, np.integer)):
         return int(value)
-    return int(value) if getattr(value, "is_Integer", False) else None
+    return int(value) if getattr(value, "is_Integer", False) else value
 
 
 _SHAPE_OPERANDS = {ExpandOp: 1, ReshapeOp: 1, ReshapeV5Op: 1, ConstantOfShapeOp: 0, TileOp: 1}

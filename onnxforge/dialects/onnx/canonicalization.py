@@ -243,10 +243,12 @@ class EraseNoopUnsqueeze(RewritePattern):
             _forward(op, op.operands[0], rewriter)
 
 
-def slice_keeps(dims: Sequence[Dim] | None, starts: Sequence[int], ends: Sequence[int],
-                axes: Sequence[int] | None, steps: Sequence[int] | None) -> bool:
-    """True when every sliced axis is taken whole with step 1: start clamps to 0 and end to the dim
-    (on a symbolic dim only start 0 and end INT64_MAX are known to)."""
+def slice_keeps(dims: Sequence[Dim] | None, starts: Sequence[Dim], ends: Sequence[Dim],
+                axes: Sequence[Dim] | None, steps: Sequence[Dim] | None) -> bool:
+    """True when every sliced axis is taken whole with step 1: start clamps to 0 and end to the dim.
+    Bounds are ints, or symbolic expressions (``onnx-simplify-shape-chains`` reads them from shape
+    facts): on a symbolic dim ``d`` only start 0 or ``-d`` (``x[-len(x):]``) and end ``d`` or INT64_MAX
+    are known to."""
     if dims is None or len(starts) != len(ends):
         return False
     rank = len(dims)
@@ -255,13 +257,15 @@ def slice_keeps(dims: Sequence[Dim] | None, starts: Sequence[int], ends: Sequenc
     if len(axes) != len(starts) or len(steps) != len(starts):
         return False
     for start, end, axis, step in zip(starts, ends, axes, steps):
-        if step != 1 or not -rank <= axis < rank:
+        if step != 1 or type(axis) is not int or not -rank <= axis < rank:
             return False
         dim = dims[axis]
-        if isinstance(dim, int):
+        if dim is None:
+            return False
+        if isinstance(dim, int) and type(start) is int and type(end) is int:
             if not (start + dim <= 0 if start < 0 else start == 0) or not (end >= dim):
                 return False
-        elif start != 0 or end != INT64_MAX:
+        elif not (start == 0 or start == -dim) or not (end == INT64_MAX or end == dim):
             return False
     return True
 

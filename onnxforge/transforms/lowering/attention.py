@@ -187,8 +187,13 @@ class AttentionLowering(Lowering):
             erase_dead(rewriter, [source])
 
 
+def _nonempty_sizes(shapes: _Shapes) -> tuple[tuple[str, Dim], ...]:
+    """The sizes onnxruntime's ``Attention`` rejects at 0: batch, query length, key length (past aside)."""
+    return (("batch", shapes.batch), ("query length", shapes.length), ("key length", shapes.new_kv_length))
+
+
 def _check_nonempty(op: AttentionOp, shapes: _Shapes) -> None:
-    for name, size in (("batch", shapes.batch), ("query length", shapes.length), ("key length", shapes.new_kv_length)):
+    for name, size in _nonempty_sizes(shapes):
         if isinstance(op, Build) and not _never_empty(op, size):
             fail(f"the {name} {size} may be 0: onnxruntime's Attention rejects an empty batch, query or "
                  "key (past aside), which the decomposition runs")
@@ -197,8 +202,7 @@ def _check_nonempty(op: AttentionOp, shapes: _Shapes) -> None:
 def proves_nonempty(op: AttentionOp) -> bool:
     """The model proves the batch, query length and key length (past aside) ``>= 1`` — asked while the
     decomposition's Reshapes are there (the fusion records the answer in ``nonempty``)."""
-    shapes = _Shapes(op)
-    return all(_never_empty(op, size) for size in (shapes.batch, shapes.length, shapes.new_kv_length))
+    return all(_never_empty(op, size) for _, size in _nonempty_sizes(_Shapes(op)))
 
 
 def _never_empty(op: AttentionOp, size: Dim) -> bool:
