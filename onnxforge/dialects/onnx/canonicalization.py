@@ -265,8 +265,8 @@ def slice_keeps(dims: Sequence[Dim] | None, starts: Sequence[Dim], ends: Sequenc
         if isinstance(dim, int) and type(start) is int and type(end) is int:
             if not (start + dim <= 0 if start < 0 else start == 0) or not (end >= dim):
                 return False
-        elif not (start == 0 or start == -dim) or not (end == INT64_MAX or end == dim):
-            return False
+        elif not (start == 0 or (not isinstance(dim, str) and start == -dim)) or not (end == INT64_MAX or end == dim):
+            return False  # (a dim from an IR type is its name, a str: only shape facts give expressions)
     return True
 
 
