@@ -21,6 +21,7 @@ BUILTIN: dict[str, tuple[str, ...]] = {
     "onnxforge.transforms": (
         "onnx-infer-shapes",
         "onnx-simplify-shape-chains",
+        "onnx-simplify-index-grids",
         "onnx-fold-constants",
         "onnx-fold-neutral-elements",
         "onnx-cancel-reshape-pairs",

@@ -36,7 +36,7 @@ class Pipeline:
 
 
 CLEANUP = (
-    "onnx-upgrade-ir-version,onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,onnx-canonicalize,"
+    "onnx-upgrade-ir-version,onnx-infer-shapes,onnx-simplify-shape-chains,onnx-fold-constants,onnx-fold-neutral-elements,onnx-canonicalize,onnx-simplify-index-grids,"
     "onnx-cancel-reshape-pairs,onnx-merge-constants,onnx-cse,onnx-eliminate-dead"
 )
 TRANSFORMER_FUSIONS = (
