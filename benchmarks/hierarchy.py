@@ -184,8 +184,11 @@ def main() -> int:
                 result = measure(arch, exporter, args.rounds, args.extract, Path(folder))
                 print(json.dumps(result), flush=True)
                 results.append(result)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    if args.json:  # a run of some models updates their rows and keeps the others'
+        kept = json.loads(args.json.read_text()) if args.json.exists() else []
+        fresh = {(r["model"], r["exporter"]) for r in results}
+        rows = [r for r in kept if (r["model"], r["exporter"]) not in fresh] + results
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
     return 0
 
 

@@ -21,7 +21,7 @@ from xdsl.utils.arg_spec import parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, VerifyException
 
 from onnxforge.errors import ForgeError, InvalidArgument
-from onnxforge.onnxio.exporter import export_model, to_model_proto
+from onnxforge.onnxio.exporter import ExportedModel, export_model, to_model_proto
 from onnxforge.onnxio.importer import import_model
 from onnxforge.onnxio.loader import LoadedModel, from_proto, load
 from onnxforge.passes import get_pass
@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from onnxforge.cost.model import CostReport
 
 
-def load_model(model: ModelProto | str | os.PathLike[str]) -> LoadedModel:
+def load_model(model: ModelProto | LoadedModel | str | os.PathLike[str]) -> LoadedModel:
+    if isinstance(model, LoadedModel):  # parsed already (``onnxforge.export``'s, weights still in its buffer)
+        return model
     if isinstance(model, ModelProto):
         return from_proto(model)
     return load(Path(model))
@@ -187,11 +189,12 @@ def compile(model: ModelProto | str | os.PathLike[str], pipeline: str | None = N
     from onnxforge import summary
 
     after = export_model(module)
-    label = "model" if isinstance(model, ModelProto) else os.fspath(model)
+    label = "model" if isinstance(model, (ModelProto, LoadedModel)) else os.fspath(model)
     found = summary.build(label, "(in memory)", "--passes" if passes is not None else name, why,
                           summary.facts(before.proto, before.tensors, []), summary.facts(after.proto, after.tensors, []),
                           run_report, target, time.perf_counter() - start)
-    return Compiled(after, found, run_report, model, loaded.source_files)
+    source = (loaded.path or before) if isinstance(model, LoadedModel) else model  # what ``verify`` runs
+    return Compiled(after, found, run_report, source, loaded.source_files)
 
 
 def _check_arguments(pipeline: str | None, passes: str | None, target: str, target_opset: int | None,
@@ -244,14 +247,7 @@ class Compiled:
 
     @property
     def model(self) -> ModelProto:
-        model = ModelProto()
-        model.CopyFrom(self.exported.proto)
-        for init, tensor in zip(model.graph.initializer, self.exported.tensors, strict=True):
-            if tensor.raw is not None and tensor.strings is None and not init.raw_data:
-                init.raw_data = bytes(tensor.raw)
-                del init.external_data[:]
-                init.data_location = 0
-        return model
+        return _complete(self.exported)
 
     def save(self, path: str | os.PathLike[str], external_data: bool | None = None) -> list[Path]:
         """Write the model atomically (and its ``.data`` file when it has external data); returns the files."""
@@ -264,7 +260,20 @@ class Compiled:
         ``.meets(accuracy)`` / ``.summary()`` as ``forgec --verify`` uses them."""
         from onnxforge.runtime import verify
 
-        return verify(self._source, self.model, seed=seed, dims=dims or {})
+        source = _complete(self._source) if isinstance(self._source, ExportedModel) else self._source
+        return verify(source, self.model, seed=seed, dims=dims or {})
+
+
+def _complete(exported: ExportedModel) -> ModelProto:
+    """A ModelProto with the weights copied into it."""
+    model = ModelProto()
+    model.CopyFrom(exported.proto)
+    for init, tensor in zip(model.graph.initializer, exported.tensors, strict=True):
+        if tensor.raw is not None and tensor.strings is None and not init.raw_data:
+            init.raw_data = bytes(tensor.raw)
+            del init.external_data[:]
+            init.data_location = 0
+    return model
 
 
 def load_ir(model: ModelProto | str | os.PathLike[str], pipeline: str | None = None, passes: str | None = None) -> ModuleOp:

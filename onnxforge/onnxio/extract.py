@@ -359,17 +359,11 @@ class _Extractor:
         return Extraction(self.label, proto, tensors, inputs, outputs, own, cloned)
 
     def _tensor(self, index: int) -> tuple[TensorProto, TensorValue]:
-        from onnxforge.onnxio.proto import tensor_from_proto
-        from onnxforge.onnxio.weights import expected_nbytes
+        from onnxforge.onnxio.proto import initializer_value
 
         tensor = self.graph.initializer[index]
-        raw = self.loaded.initializer_data[index]
         try:
-            if raw is not None:
-                if raw.nbytes != expected_nbytes(tensor):
-                    raise ValueError(f"raw_data holds {raw.nbytes} bytes, its shape needs {expected_nbytes(tensor)}")
-                return tensor, TensorValue(tensor.data_type, tuple(tensor.dims), raw=raw, doc_string=tensor.doc_string)
-            return tensor, tensor_from_proto(tensor, self.loaded.resolve_external)
+            return tensor, initializer_value(tensor, self.loaded.initializer_data[index], self.loaded.resolve_external)
         except ValueError as err:
             raise ForgeError(f"initializer {tensor.name!r}: {err}") from None
 

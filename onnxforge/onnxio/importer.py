@@ -49,7 +49,6 @@ from onnxforge.ir.types import ANY, NONE, SparseTensorType
 from onnxforge.onnxio import hierarchy
 from onnxforge.onnxio.loader import LoadedModel
 from onnxforge.onnxio.proto import attr_from_proto, type_from_proto
-from onnxforge.onnxio.weights import expected_nbytes
 
 GENERATED_DOMAINS = ("", "ai.onnx.ml")
 MAX_IR_VERSION = onnx.IR_VERSION
@@ -275,18 +274,11 @@ class Importer:
         )
 
     def _initializer(self, tensor, raw, scope: _Scope, where: str) -> InitializerOp:  # type: ignore[no-untyped-def]
-        from onnxforge.ir.tensor import TensorValue
         from onnxforge.ir.types import tensor_type
-        from onnxforge.onnxio.proto import tensor_from_proto
+        from onnxforge.onnxio.proto import initializer_value
 
         try:
-            if raw is not None:
-                expected = expected_nbytes(tensor)
-                if raw.nbytes != expected:
-                    raise ValueError(f"raw_data holds {raw.nbytes} bytes, its shape needs {expected}")
-                value = TensorValue(tensor.data_type, tuple(tensor.dims), raw=raw, doc_string=tensor.doc_string)
-            else:
-                value = tensor_from_proto(tensor, self.loaded.resolve_external)
+            value = initializer_value(tensor, raw, self.loaded.resolve_external)
         except ValueError as err:
             raise ForgeError(f"{where}: initializer {tensor.name!r}: {err}") from None
         op = InitializerOp.create(

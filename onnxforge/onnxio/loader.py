@@ -112,18 +112,28 @@ def load(path: str | os.PathLike[str]) -> LoadedModel:
         raise ForgeError(f"{path}: cannot read: {err.strerror}") from None
     if len(data) == 0:
         raise ForgeError(f"{path}: empty file, not an ONNX model")
+    return _parse(data, str(path), path.parent, path)
+
+
+def from_bytes(data: bytes | memoryview, label: str = "model") -> LoadedModel:
+    """Parse a serialized model held in memory (an exporter's buffer) as ``load`` parses a file: only the
+    skeleton goes through protobuf, each initializer's raw bytes stay views of ``data``."""
+    return _parse(memoryview(data), label, None, None)
+
+
+def _parse(data: memoryview, label: str, base_dir: Path | None, path: Path | None) -> LoadedModel:
     try:
         skeleton, spans = strip_initializer_data(data)
         proto = ModelProto()
         proto.ParseFromString(skeleton)
     except (DecodeError, IndexError, ValueError) as err:
-        raise ForgeError(f"{path}: not a valid ONNX model (corrupt or truncated protobuf: {err})") from None
+        raise ForgeError(f"{label}: not a valid ONNX model (corrupt or truncated protobuf: {err})") from None
     if not proto.HasField("graph"):
-        raise ForgeError(f"{path}: not a valid ONNX model (no graph)")
+        raise ForgeError(f"{label}: not a valid ONNX model (no graph)")
     if field_path := invalid_string_field(proto):
-        raise ForgeError(f"{path}: not a valid ONNX model (string field {field_path} is not valid UTF-8)")
+        raise ForgeError(f"{label}: not a valid ONNX model (string field {field_path} is not valid UTF-8)")
     initializer_data = [None if span is None else data[span[0] : span[1]] for span in spans]
-    return LoadedModel(proto, initializer_data, path.parent, path)
+    return LoadedModel(proto, initializer_data, base_dir, path)
 
 
 def from_proto(proto: ModelProto, base_dir: str | os.PathLike[str] | None = None) -> LoadedModel:

@@ -122,6 +122,19 @@ def type_to_proto(type_attr: Attribute) -> TypeProto | None:
 # --- tensors -----------------------------------------------------------------
 
 
+def initializer_value(tensor: TensorProto, raw: memoryview | None,
+                      resolve_external: ExternalResolver | None = None) -> TensorValue:
+    """An initializer as a TensorValue: over ``raw`` (its bytes, which the loader cut out of the file as a
+    view) when given, checked against its shape; else over the proto's own fields (``tensor_from_proto``).
+    Raises ``ValueError`` naming what is wrong."""
+    if raw is None:
+        return tensor_from_proto(tensor, resolve_external)
+    expected = expected_nbytes(tensor)
+    if raw.nbytes != expected:
+        raise ValueError(f"raw_data holds {raw.nbytes} bytes, its shape needs {expected}")
+    return TensorValue(tensor.data_type, tuple(tensor.dims), raw=raw, doc_string=tensor.doc_string)
+
+
 def tensor_from_proto(proto: TensorProto, resolve_external: ExternalResolver | None = None) -> TensorValue:
     """A TensorValue over the proto's bytes: raw_data as is, typed fields re-encoded as raw."""
     dims = tuple(proto.dims)
