@@ -315,8 +315,8 @@ class AttentionOp(NNOp):
     Replaces: the Reshape/Transpose/MatMul/Div-or-Mul/Add(mask)/Softmax/MatMul/
     Transpose/Reshape blocks of BERT-family, GPT-2, ViT, Whisper and Llama exports,
     and the dynamo exporter's SDPA decomposition (with its ``Where(IsNaN)`` guards).
-    Lowers to: ``Attention`` (opset ≥ 23); ``com.microsoft::MultiHeadAttention`` /
-    ``GroupQueryAttention`` under ``ort``.
+    Lowers to: ``Attention`` (opset ≥ 23); ``com.microsoft::Attention`` / ``MultiHeadAttention`` (or
+    ``Attention``-23 for grouped-query heads at opset ≥ 23) under ``ort``.
     """
 
     name = "nn.attention"

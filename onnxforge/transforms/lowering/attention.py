@@ -15,10 +15,11 @@
   Otherwise ``com.microsoft::MultiHeadAttention(q, k, v, attention_bias = mask)``; it needs as
   many KV heads as query heads, so grouped-query attention repeats each KV head first
   (``Reshape → Expand → Reshape``, exactly ``repeat_kv``) — unless the output opset is ≥ 23,
-  where the standard ``Attention`` takes the KV heads as they are. ``GroupQueryAttention`` is not used: it
-  is always causal and masks padding by per-sequence lengths (right padding only), which cannot
-  express a general additive mask exactly (a left-padded query row masked entirely is uniform in
-  the graph and empty there).
+  where the standard ``Attention`` takes the KV heads as they are. ``GroupQueryAttention`` is not used
+  (``benchmarks/gqa_kernel.py``): onnxruntime 1.31's can take a general additive mask exactly
+  (``causal = 0``, the mask as ``attention_bias``, ``seqlens_k = past + new - 1``), but its CPU kernel
+  refuses batch > 1 with a cache and several new tokens and dies at batch 0 (SIGFPE) — inputs the
+  original runs — and it was slower than ``Attention``-23 on TinyLlama's decode step (1.7×).
 * a KV cache (``past`` operands, ``present`` results): ``Attention``-23's ``past_key``/``past_value`` →
   ``present_key``/``present_value`` (standard), MultiHeadAttention's (ort). Grouped-query attention with a
   cache, or with K/V heads given as ``[B, h, T, D]`` inputs, has no MHA form (its cache holds a KV head per
