@@ -48,6 +48,17 @@ SPECS = {
     "gpt_neox": ("text-generation-with-past", lambda: tf.GPTNeoXForCausalLM(tf.GPTNeoXConfig(
         vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
         max_position_embeddings=64)), {"model.onnx": "gpt_neox"}),
+    # heads made in the [B, S, H, D] layout before the transpose: a per-head RMSNorm of q and k (Qwen3),
+    # rotary on [B, S, H, D] with a pass-through part (GPT-J), one K/V head gathered from a fused
+    # [B, S, H + 2, D] projection and broadcast over the query heads by the MatMuls (Falcon-7B's multi-query)
+    "qwen3": ("text-generation-with-past", lambda: tf.Qwen3ForCausalLM(tf.Qwen3Config(
+        vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, head_dim=16, max_position_embeddings=64)), {"model.onnx": "qwen3"}),
+    "gptj": ("text-generation-with-past", lambda: tf.GPTJForCausalLM(tf.GPTJConfig(
+        vocab_size=256, n_embd=64, n_layer=2, n_head=4, n_positions=64, rotary_dim=8)), {"model.onnx": "gptj"}),
+    "falcon": ("text-generation-with-past", lambda: tf.FalconForCausalLM(tf.FalconConfig(
+        vocab_size=256, hidden_size=64, num_hidden_layers=2, num_attention_heads=4, new_decoder_architecture=False,
+        multi_query=True, alibi=False)), {"model.onnx": "falcon_mqa"}),
     "phi3": ("text-generation-with-past", lambda: tf.Phi3ForCausalLM(tf.Phi3Config(
         vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
         num_key_value_heads=2, max_position_embeddings=64, pad_token_id=0, bos_token_id=1,

@@ -110,6 +110,11 @@ class Heads:
     """``Concat(past, split_heads(x3), axis = 2)`` when the heads are a KV cache's present value."""
     presplit: bool = False
     """``x3`` is itself ``[B, H, T, D]``: K/V heads the block takes as they are (a cached cross-attention's inputs)."""
+    merge: bool = False
+    """``x3`` is ``[B, T, H, D]``: the heads were made in that layout by something other than a Reshape of a
+    ``[B, T, H·D]`` value (Qwen3's per-head norm, GPT-J's rotary on ``[B, T, H, D]``, Falcon's Gather of its
+    one K head from ``[B, T, H + 2, D]``), so the fused op reads ``Reshape(x3, [0, 0, H·D])``: the same
+    elements in the same order, which the op splits back into exactly those heads."""
     part: tuple[int, int] | None = None
     """``(j, n)``: the heads are the ``j``-th of ``n`` equal slices of each head of ``x3``'s split — GPT-NeoX's one
     projection laid out ``[B, S, H, n·D]`` and chunked per head. ``x3`` is then that projection (``[B, S, H·n·D]``),
@@ -226,19 +231,19 @@ def split_heads(value: SSAValue, perm: tuple[int, ...], scaled: bool) -> Heads:
     if transpose is None or _perm(transpose) != perm:
         fail(f"{_describe(value)} is not a head split Transpose(Reshape(x), perm={list(perm)})")
     reshape = producer(transpose.operands[0], ReshapeFamily)
-    if reshape is None:
-        fail(f"the head-split Transpose reads {_describe(transpose.operands[0])}, not a Reshape")
-    x3 = reshape.operands[0]
-    src, dst = dims_of(x3), dims_of(reshape.results[0])
-    if src is None or dst is None or len(src) != 3 or len(dst) != 4:
-        fail(f"head split: Reshape {_shape(x3)} → {_shape(reshape.results[0])} "
-                       "is not [B, T, N] → [B, T, H, D]")
+    x3 = reshape.operands[0] if reshape is not None else None
+    src = dims_of(x3) if x3 is not None else None
+    dst = dims_of(transpose.operands[0])
+    if dst is None or len(dst) != 4:
+        fail(f"the head-split Transpose reads {_describe(transpose.operands[0])}, not [B, T, H, D] heads")
     heads, size = dst[2], dst[3]
-    if not (_same(src[0], dst[0]) and _same(src[1], dst[1]) and isinstance(heads, int) and isinstance(size, int)
+    if not (isinstance(heads, int) and isinstance(size, int) and heads > 0 and size > 0):
+        fail(f"the head-split Transpose reads {_describe(transpose.operands[0])}: heads and head size not static")
+    if (reshape is not None and src is not None and len(src) == 3 and _same(src[0], dst[0]) and _same(src[1], dst[1])
             and src[2] == heads * size):
-        fail(f"head split: Reshape {_shape(x3)} → {_shape(reshape.results[0])} "
-                       "does not split the last dim into [H, D]")
-    found = Heads(x3, heads, size, [transpose, reshape])
+        found = Heads(x3, heads, size, [transpose, reshape])  # type: ignore[arg-type]
+    else:  # heads made in the [B, T, H, D] layout: the fused op reads them merged back (``Heads.merge``)
+        found = Heads(transpose.operands[0], heads, size, [transpose], merge=True)
     while scaled and (step := _scaled_input(found.x3)) is not None:
         found.x3, factor, op = step
         found.scale *= factor
@@ -282,27 +287,22 @@ def heads_bhtd(value: SSAValue, scaled: bool) -> Heads:
 
 
 def kv_heads(value: SSAValue, scaled: bool) -> Heads:
-    """K or V heads: ``heads_bhtd``, or — where the block does not compute them — a ``[B, H, T, D]`` value
-    taken as it is: a graph (or ``If`` branch) input, or a value from an enclosing graph, as an
-    encoder–decoder's later steps feed the cross-attention K/V they computed on the first."""
+    """K or V heads: ``heads_bhtd``, or any other ``[B, H, T, D]`` value taken as it is — a graph (or ``If``
+    branch) input or a value from an enclosing graph (an encoder–decoder's later steps feed back the
+    cross-attention K/V they computed on the first), or heads computed otherwise (StarCoder's one K/V
+    head split off a ``[B, 1, T, 2·D]`` cache the graph concatenates itself). The MatMuls read such a
+    value as ``[B, H, T, D]`` (heads a batch axis, T the contracted or kept one), so the fused op reading
+    it so is the same computation; a cache the graph keeps stays the graph's."""
     try:
         return heads_bhtd(value, scaled)
     except Mismatch:
         dims = dims_of(value)
-        if not _from_outside(value) or dims is None or len(dims) != 4:
+        if dims is None or len(dims) != 4:
             raise
         heads, size = dims[1], dims[3]
         if not (isinstance(heads, int) and isinstance(size, int) and heads > 0 and size > 0):
             raise
         return Heads(value, heads, size, [], presplit=True)
-
-
-def _from_outside(value: SSAValue) -> bool:
-    """``value`` is a block argument, or is defined in a block other than its users' (an outer graph's value)."""
-    owner = value.owner
-    if not isinstance(owner, Operation):
-        return True
-    return any(use.operation.parent is not owner.parent for use in value.uses)
 
 
 def head_part(op: Operation) -> Heads:
@@ -313,6 +313,8 @@ def head_part(op: Operation) -> Heads:
         fail("a Slice of heads with bounds that are not constants")
     starts, ends, axes, steps = params
     inner = split_heads(op.operands[0], SPLIT_PERM, False)
+    if inner.merge:
+        fail("a Slice of heads that are not a Reshape of one projection")
     width = inner.head_size
     if len(starts) != 1 or (axes is not None and list(axes) not in ([3], [-1])) or (steps not in (None, [1])):
         fail("a Slice of heads that is not one range of the last axis")
@@ -559,6 +561,8 @@ def match_attention(softmax: Operation, opset: int) -> Match:
     product, factor, scale_ops = scores_chain(scores)
     query = heads_bhtd(product.operands[0], scaled=True)
     key = keys_bhdt(product.operands[1])
+    if key.heads == value.heads == 1 and key.group == value.group == 1 and query.heads > 1:
+        key.group = value.group = query.heads  # one KV head [B, 1, T, D] the two MatMuls broadcast over the query heads (MQA)
     _check_heads(query, key, value)
     caches = {h.cache for h in (key, value) if h.cache is not None}
     shape_reads: list[Operation] = []

@@ -100,12 +100,28 @@ class FuseAttention(FusionPattern):
         fusion.replace(match.context, builds, match.ops, {match.output: output, **presents})
 
 
+def _three_d(heads: Heads, builds: list[Build], fusion: Fusion) -> Value:
+    """``heads.x3`` as ``[B, T, H·D]``: itself, or merged from ``[B, T, H, D]`` (``Heads.merge``) by a Reshape
+    that copies B and T (``0``) and so runs at any size, 0 included."""
+    if not heads.merge:
+        return heads.x3
+    dims = dims_of(heads.x3) or (None, None)
+    merge = Build(standard_class("Reshape", fusion.opset),
+                  [heads.x3, fusion.initializer(np.array([0, 0, heads.heads * heads.head_size], np.int64), "merge_heads")],
+                  [tensor_type(elem_of(heads.x3) or TensorProto.FLOAT, (dims[0], dims[1], heads.heads * heads.head_size))],
+                  name=f"{name_or_kind(heads.ops[0])}/merge")
+    builds.append(merge)
+    return merge.results[0]
+
+
 def _rotated(heads: Heads, builds: list[Build], fusion: Fusion) -> Value:
-    """``heads.x3``, rotated in its 3-D form when the 4-D head split was (the 4-D op may stay for other readers)."""
+    """``heads.x3`` in its 3-D form, rotated there when the 4-D head split was (the 4-D op may stay for other
+    readers)."""
+    x3 = _three_d(heads, builds, fusion)
     rotary = heads.rotary
     if rotary is None:
-        return heads.x3
-    moved = Build(RotaryEmbeddingOp, [heads.x3, rotary.cos, rotary.sin, rotary.position_ids], [heads.x3.type],
+        return x3
+    moved = Build(RotaryEmbeddingOp, [x3, rotary.cos, rotary.sin, rotary.position_ids], [x3.type],
                   {"num_heads": IntegerAttr(heads.heads, i64), "rotary_dim": rotary.rotary_dim,
                    "interleaved": rotary.interleaved}, name=f"{name_or_kind(rotary)}/3d")
     try:
@@ -170,7 +186,7 @@ def _present_shape(shape: Operation, heads: Heads, fusion: Fusion) -> None:
         return made[-1].results[0]
 
     past = op("Shape", [heads.past], 4)  # type: ignore[list-item]
-    new = op("Shape", [heads.x3], 3)
+    new = op("Shape", [heads.x3], len(dims_of(heads.x3) or (0, 0, 0)))  # [B, T, H·D], or [B, T, H, D] (``merge``)
     axis = IntegerAttr(0, i64)
     lead = op("Gather", [past, const([0, 1])], 2, axis=axis)
     total = op("Add", [op("Gather", [past, const([2])], 1, axis=axis), op("Gather", [new, const([1])], 1, axis=axis)], 1)

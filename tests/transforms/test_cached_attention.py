@@ -40,6 +40,13 @@ CASES = [
     ("optimum_mistral_window8", "ort", 23, ("", "Attention")),  # a sliding window of 8: steps below reach 12
     ("optimum_gpt_neox", "ort", 23, ("com.microsoft", "MultiHeadAttention")),  # q/k/v: parts of each packed head
     ("optimum_gpt_neox", "standard", 23, ("", "Attention")),
+    # heads made in the [B, S, H, D] layout (merged back for the fused op): a per-head q/k RMSNorm, rotary before
+    # the transpose with a pass-through part, one K/V head gathered from [B, S, H + 2, D] and broadcast (MQA)
+    ("optimum_qwen3", "standard", 23, ("", "Attention")),
+    ("optimum_qwen3", "ort", 23, ("", "Attention")),
+    ("optimum_gptj", "ort", None, ("com.microsoft", "MultiHeadAttention")),
+    ("optimum_gptj", "standard", 23, ("", "Attention")),
+    ("optimum_falcon_mqa", "ort", 23, ("com.microsoft", "MultiHeadAttention")),
 ]
 
 # Encoder–decoders (Optimum): (fixture, target, opset) → attention ops after lowering, main graph and branches
