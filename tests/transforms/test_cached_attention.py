@@ -141,14 +141,26 @@ def test_cached_attention_fuses_and_keeps_the_step(name: str, kind: str, opset: 
     assert_same_steps(original, compiled)
 
 
-def test_per_sequence_rotary_below_opset_23_is_a_near_miss() -> None:
+@pytest.mark.parametrize("name", ["llama_past_ts", "optimum_llama", "optimum_qwen3", "optimum_phi3"])
+def test_per_sequence_rotary_below_opset_23_is_decomposed_and_the_attention_fuses(name: str) -> None:
     """Below opset 23 under ort, a rotary embedding with per-sequence positions (left padding, a cache's offset) has
-    no op (the contrib one reads rows of one shared table), so the attention around it stays: left, with the reason."""
-    compiled, state = compile_state(_cleaned("llama_past_ts"), PIPELINE, "ort")
-    assert FUSED not in state.statistics
-    reasons = near_misses(state, "nn-fuse-attention") + near_misses(state, "nn-fuse-rotary-embedding")
-    assert any("needs opset ≥ 23" in r for r in reasons), reasons
-    assert_same_steps(onnx.load(DECODERS / "llama_past_ts.onnx"), compiled)
+    no op (the contrib one reads rows of one shared table): it lowers to basic ops, bit-exactly, and the attention
+    around it fuses (multi-head attention over the repeated KV heads, which runs at any opset)."""
+    original = onnx.load(DECODERS / f"{name}.onnx")
+    compiled, state = compile_state(_cleaned(name), PIPELINE, "ort")
+    assert state.statistics[FUSED] == 2, near_misses(state, "nn-fuse-attention")
+    counts = op_types(compiled)
+    assert counts.get(("com.microsoft", "MultiHeadAttention")) == 2 and ("", "Softmax") not in counts
+    assert not any(op == "RotaryEmbedding" for _, op in counts)
+    assert _interface(compiled) == _interface(original)
+    assert_same_steps(original, compiled)
+    alone, fused = compile_state(_cleaned(name), "onnx-infer-shapes,nn-fuse-rotary-embedding,nn-lower", "ort")
+    assert sum(n for key, n in fused.statistics.items() if key.startswith("nn-fuse-rotary-embedding/")) == 4
+    assert not any(op == "RotaryEmbedding" for _, op in op_types(alone))  # fused, lowered to basic ops:
+    for batch, past, seq in ((2, 0, 4), (2, 5, 3)):
+        inputs = feeds(original, batch, past, seq)
+        for want, got in zip(run(_cleaned(name), inputs), run(alone, inputs), strict=True):
+            np.testing.assert_array_equal(got, want)  # bit-identical
 
 
 def test_dynamo_batch_may_be_empty() -> None:

@@ -11,6 +11,12 @@ or 1 (shared by every sequence, as HF computes them from ``arange(S)``).
   (``B' = 1``, static) is exactly that with the cache reshaped to ``[S, rotary_dim/2]`` and
   ``position_ids = [0]``; a per-batch cache (position ids that differ by sequence: left padding,
   a KV cache's offsets) has no such form, and takes the standard op where the opset has it.
+* ort, where neither op can (a per-batch cache below opset 23 — every Optimum Llama-family export at its
+  opset 14–18 — or a double input): the rotation in basic ops on the last axis, ``x1·c − x2·s`` and
+  ``x2·c + x1·s`` with the caches unsqueezed over the heads (``_decomposed``). HF computes
+  ``x·cos + rotate_half(x)·sin`` with ``cos = cat(c, c)`` and ``rotate_half(x) = cat(−x2, x1)``: the same
+  products and sums (``a + (−b)·s = a − b·s`` in IEEE arithmetic), so bit-exact; it keeps the rotation
+  fused for the attention fusion, whose onnxruntime ops run at any opset.
 * portable: unsupported (the fusion's input already is the decomposition).
 * tensorrt: unsupported (``tensorrt_support.LEFT_TO_BUILDER``: the decomposition is what TensorRT
   before 10.15 parses, and its builder runs it).
@@ -29,6 +35,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 from onnxforge.dialects.nn import RotaryEmbeddingOp
 from onnxforge.dialects.onnx.queries import dims_of, elem_of, is_absent
 from onnxforge.ir.types import tensor_type
+from onnxforge.ir.values import set_type
 from onnxforge.passmanager import fail
 from onnxforge.transforms.lowering import tensorrt_support
 from onnxforge.transforms.lowering.base import (
@@ -96,18 +103,17 @@ class RotaryEmbeddingLowering(Lowering):
             if elem_of(op.input) not in STANDARD_ELEMS:
                 fail("RotaryEmbedding takes float, float16 and bfloat16 only")
             return
-        reason = _contrib_refusal(op)
-        if reason is None:
-            return
-        if target.opset >= ROTARY_EMBEDDING_OPSET and elem_of(op.input) in STANDARD_ELEMS:
-            return  # the standard op, which ort runs too
-        fail(f"{reason}; the standard RotaryEmbedding needs opset ≥ {ROTARY_EMBEDDING_OPSET} ({target.describe()})")
+        if _head_size(op) is None:
+            fail("the head size is not static")
+        # ort: the contrib op, the standard one at opset ≥ 23, else the decomposition (module docstring)
 
     def lower(self, op: RotaryEmbeddingOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
         if target.kind == "ort" and _contrib_refusal(op) is None:
             ops, result = self._contrib(op, target)
-        else:
+        elif target.kind == "standard" or (target.opset >= ROTARY_EMBEDDING_OPSET and elem_of(op.input) in STANDARD_ELEMS):
             ops, result = self._standard(op, target)
+        else:
+            ops, result = _decomposed(op, target)
         insert_lowered(rewriter, op, ops, [result])
 
     @staticmethod
@@ -159,3 +165,63 @@ class RotaryEmbeddingLowering(Lowering):
             interleaved=op.interleaved.value.data, num_heads=op.num_heads.value.data, rotary_embedding_dim=_rotary_attr(op),
         )
         return [*ops, rotary], rotary.results[0]
+
+
+def _decomposed(op: RotaryEmbeddingOp, target: LoweringTarget) -> tuple[list[Operation], SSAValue]:
+    """The rotation in basic ops (module docstring): heads on the last axis (a 3-D input viewed
+    ``[B, S, H, D]``), caches unsqueezed over the head axis, halves (or even/odd pairs) rotated, the
+    pass-through part appended."""
+    ops: list[Operation] = []
+    elem = elem_of(op.input) or TensorProto.FLOAT
+    dims = dims_of(op.input) or ()
+    size, rotary = _head_size(op) or 0, op.rotary_dim.value.data or _head_size(op) or 0
+    half = rotary // 2
+
+    def add(kind: str, operands: list[SSAValue], shape: tuple | None, **attrs: object) -> SSAValue:  # type: ignore[type-arg]
+        ops.append(onnx_op(kind, target, operands, [tensor_type(elem if kind != "Shape" else TensorProto.INT64, shape)], **attrs))
+        return ops[-1].results[0]
+
+    def ints(values: list[int]) -> SSAValue:
+        ops.append(constant(target, np.array(values, dtype=np.int64)))
+        return ops[-1].results[0]
+
+    def unsqueeze(x: SSAValue, axis: int) -> SSAValue:
+        if target.opset >= 13:
+            return add("Unsqueeze", [x, ints([axis])], None)
+        return add("Unsqueeze", [x], None, axes=[axis])
+
+    def last(x: SSAValue, start: int, end: int, rank: int) -> SSAValue:
+        """``x[..., start:end]``."""
+        if target.opset >= 10:
+            return add("Slice", [x, ints([start]), ints([end]), ints([rank - 1]), ints([1])], None)
+        return add("Slice", [x], None, starts=[start], ends=[end], axes=[rank - 1])
+
+    x, cos, sin = op.input, op.cos, op.sin
+    if not is_absent(op.position_ids):  # caches [max_pos, rotary/2] read at the positions: [B, S, rotary/2]
+        cos = add("Gather", [cos, op.position_ids], None, axis=0)
+        sin = add("Gather", [sin, op.position_ids], None, axis=0)
+    heads = op.num_heads.value.data
+    if len(dims) == 3:  # [B, S, H·D] viewed [B, S, H, D]; the caches [B, S, r] broadcast over H at axis 2
+        x = add("Reshape", [x, ints([0, 0, heads, size])], (dims[0], dims[1], heads, size))
+        cos, sin = unsqueeze(cos, 2), unsqueeze(sin, 2)
+    else:  # [B, H, S, D]: the caches over H at axis 1
+        cos, sin = unsqueeze(cos, 1), unsqueeze(sin, 1)
+    rank = 4
+    turned = last(x, 0, rotary, rank) if rotary < size else x
+    if op.interleaved.value.data:  # pairs (x[2i], x[2i+1]): a last axis of 2, the caches over it
+        turned = add("Reshape", [turned, ints([0, 0, 0, half, 2])], None)
+        cos, sin, rank = unsqueeze(cos, 4), unsqueeze(sin, 4), 5
+        x1, x2 = last(turned, 0, 1, rank), last(turned, 1, 2, rank)
+    else:
+        x1, x2 = last(turned, 0, half, rank), last(turned, half, rotary, rank)
+    first = add("Sub", [add("Mul", [x1, cos], None), add("Mul", [x2, sin], None)], None)
+    second = add("Add", [add("Mul", [x2, cos], None), add("Mul", [x1, sin], None)], None)
+    rotated = add("Concat", [first, second], None, axis=rank - 1)
+    if rank == 5:
+        rotated = add("Reshape", [rotated, ints([0, 0, 0, rotary])], None)
+    if rotary < size:
+        rotated = add("Concat", [rotated, last(x, rotary, size, 4)], None, axis=3)
+    if len(dims) == 3:
+        rotated = add("Reshape", [rotated, ints([0, 0, heads * size])], None)
+    set_type(ops[-1].results[0], op.output.type)
+    return ops, ops[-1].results[0]
