@@ -169,17 +169,44 @@ def measure(arch: str, exporter: str, rounds: int, extract: bool, folder: Path) 
     return result
 
 
+def table(rows: list[dict]) -> str:  # type: ignore[type-arg]
+    """The README's table: one row per model and exporter, in ``ARCHS`` order."""
+    head = ("| model | exporter | nodes | tagged | by the exporter | below the root (root: functional / inherited) "
+            "| export with tags / plain | layers extracted, max \\|Δ\\| | after transformer: tagged, below the root "
+            "(standard / ort / tensorrt) |\n|---|---|---|---|---|---|---|---|---|")
+    lines = [head]
+    order = {f"{arch} (full)": i for i, arch in enumerate(ARCHS)}
+    for r in sorted(rows, key=lambda r: (order.get(r["model"], len(order)), r["exporter"])):
+        model = r["model"].removesuffix(" (full)")
+        if "error" in r:
+            lines.append(f"| {model} | {r['exporter']} | – | – | – | – | the exporter fails: {r['error'][:80]}… | – | – |")
+            continue
+        root = r.get("root_nodes", {})
+        layers = (f"{r['layers_extracted']}/{r['layers']}, {r['extract_max_abs_diff']}" if "layers" in r else "not run")
+        after = " / ".join(f"{r.get(f'after_{t}', '–')} {r.get(f'after_{t}_below_root_percent', '–')} %"
+                           for t in ("standard", "ort", "tensorrt"))
+        lines.append(f"| {model} | {r['exporter']} | {r['nodes']} | {r['tagged_percent']} % | {r['by_exporter_percent']} % "
+                     f"({r['inherited']} inherited) | {r['below_root_percent']} % ({root.get('functional', 0)} / "
+                     f"{root.get('inherited', 0)}) | {r['tagged_export_s']} / {r['plain_export_s']} s = {r['ratio']} | "
+                     f"{layers} | {after} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("archs", nargs="*", default=list(ARCHS), choices=ARCHS)
+    parser.add_argument("archs", nargs="*", choices=[*ARCHS, []], help="default: every one")
     parser.add_argument("--exporters", default="dynamo,torchscript")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--extract", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--table", type=Path, help="print the README's table of this results file and stop")
     args = parser.parse_args()
+    if args.table:
+        print(table(json.loads(args.table.read_text())))
+        return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="forge-hierarchy-") as folder:
-        for arch in args.archs:
+        for arch in args.archs or ARCHS:
             for exporter in args.exporters.split(","):
                 result = measure(arch, exporter, args.rounds, args.extract, Path(folder))
                 print(json.dumps(result), flush=True)

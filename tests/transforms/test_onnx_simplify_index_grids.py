@@ -11,8 +11,8 @@ from paths import FIXTURES
 from support import compile_state, op_types
 
 from onnxforge.runtime import verify
-from onnxforge.transforms.pipelines import CLEANUP
 from onnxforge.transforms.onnx_simplify_index_grids import composed_axes
+from onnxforge.transforms.pipelines import CLEANUP
 
 PASSES = "onnx-infer-shapes,onnx-simplify-index-grids,onnx-eliminate-dead"
 GRID = "onnx-simplify-index-grids/GatherNDOfGrid"
