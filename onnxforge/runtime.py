@@ -129,9 +129,14 @@ class VerifyReport:
         return "; ".join(lines)
 
 
-def session(model: ModelSource, threads: int = 2, optimize: bool = False) -> ort.InferenceSession:
+def session(model: ModelSource, threads: int = 2, optimize: bool = False,
+            external_dir: Path | None = None) -> ort.InferenceSession:
+    """An onnxruntime session on the CPU. ``external_dir``: where a model given as bytes or a proto finds its
+    external data files (onnxruntime resolves the locations against it, as against a file's own folder)."""
     ort = onnxruntime()
     options = ort.SessionOptions()
+    if external_dir is not None:
+        options.add_session_config_entry("session.model_external_initializers_file_folder_path", str(external_dir))
     if optimize:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     else:
@@ -261,8 +266,9 @@ def _evaluate(tree: ast.expr, bound: dict[str, int]) -> int:
     return left // right if right else 0
 
 
-def run(model: ModelSource, feeds: dict[str, np.ndarray], threads: int = 2, optimize: bool = False) -> dict[str, np.ndarray]:
-    return run_session(session(model, threads, optimize), feeds)
+def run(model: ModelSource, feeds: dict[str, np.ndarray], threads: int = 2, optimize: bool = False,
+        external_dir: Path | None = None) -> dict[str, np.ndarray]:
+    return run_session(session(model, threads, optimize, external_dir), feeds)
 
 
 def run_session(sess: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

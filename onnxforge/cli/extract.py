@@ -18,8 +18,8 @@ output is written atomically (no partial file is left).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -173,32 +173,37 @@ def _boundary_values(source: Path, extraction: Extraction, seed: int, dims: dict
 
     from onnxforge.runtime import make_inputs, run
 
-    try:
-        full = onnx.load(str(source), load_external_data=True)
-    except Exception as err:  # onnx raises its own types for unreadable external data
-        raise ForgeError(f"cannot verify: cannot load {source} with its weights: {err}") from None
+    try:  # the skeleton: external weights stay in their files, which onnxruntime reads itself
+        full = onnx.load(str(source), load_external_data=False)
+    except Exception as err:  # onnx raises its own types
+        raise ForgeError(f"cannot verify: cannot load {source}: {err}") from None
     feeds, bound = make_inputs(full, seed, dims)
     wanted = [n for n in [*extraction.inputs, *extraction.outputs] if n not in feeds]
     present = {o.name for o in full.graph.output}
     types = {v.name: v for v in [*extraction.proto.graph.input, *extraction.proto.graph.output]}
     full.graph.output.extend(types[n] for n in wanted if n not in present)
-    with tempfile.TemporaryDirectory(prefix="forgec-extract-") as tmp:
-        values = run(_runnable(full, Path(tmp)), feeds)
+    values = run(full, feeds, external_dir=_external_dir(full, source))
     known = {**values, **feeds}
     return ({n: known[n] for n in extraction.inputs}, {n: known[n] for n in extraction.outputs}, bound)
 
 
-def _runnable(model: ModelProto, tmp: Path) -> bytes | str:
-    """The model as onnxruntime takes it: its bytes, or a file with external data past protobuf's 2 GiB."""
-    from onnxforge.onnxio.writer import PROTOBUF_LIMIT
+def _external_dir(model: ModelProto, source: Path) -> Path | None:
+    """The model's folder when it keeps weights in external files, each checked as the loader checks it
+    (relative, inside the folder, no link on the way: ``weights.open_contained``); None when it has none."""
+    from onnx.external_data_helper import _get_all_tensors, uses_external_data
 
-    if model.ByteSize() < PROTOBUF_LIMIT:
-        return model.SerializeToString()
-    import onnx
+    from onnxforge.onnxio.weights import UnsafeLocation, open_contained
 
-    path = tmp / "full.onnx"
-    onnx.save_model(model, str(path), save_as_external_data=True, location="full.onnx.data")
-    return str(path)
+    locations = {e.value for t in _get_all_tensors(model) if uses_external_data(t) for e in t.external_data
+                 if e.key == "location"}
+    for location in sorted(locations):
+        try:
+            os.close(open_contained(source.parent, location))
+        except UnsafeLocation as err:
+            raise ForgeError(f"{source}: external data location {location!r} {err}; refusing to read it") from None
+        except OSError as err:
+            raise ForgeError(f"{source}: cannot read external data file {location!r}: {err.strerror or err}") from None
+    return source.parent if locations else None
 
 
 if __name__ == "__main__":

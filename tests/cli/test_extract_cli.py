@@ -201,3 +201,27 @@ def test_external_data_model(twice: Path, tmp_path: Path, capsys: pytest.Capture
 def test_stream_output(twice: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert forgec(["extract", str(twice), "--module", "proj@0", "-o", "/dev/null", "--verify"]) == 0
     assert "verified with onnxruntime" in _one_line(capsys.readouterr().err)
+
+
+def test_verification_reads_external_weights_in_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A model with external data (past 2 GiB it has no other form) is verified without loading or copying its
+    weights: onnxruntime reads the files from the model's folder (the TinyLlama-1.1B layers failed before:
+    the full model with the extra outputs was serialised as one protobuf); a location that leaves the folder
+    is refused, as the loader refuses it."""
+    path = tmp_path / "bert.onnx"
+    model = _tag_from_name_scopes(onnx.load(str(FIXTURES / "bert_dynamo.onnx")))
+    onnx.save_model(model, str(path), save_as_external_data=True, location="bert.data", size_threshold=1024)
+    rc = forgec(["extract", str(path), "--module", "encoder.layer.0", "-o", str(tmp_path / "l0.onnx"), "--verify"])
+    line = _one_line(capsys.readouterr().err)
+    assert rc == 0 and "verified with onnxruntime" in line, line
+    (tmp_path / "inside").mkdir()
+    outside = onnx.load(str(path), load_external_data=False)
+    for tensor in outside.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = "../bert.data"  # the same file, named from a folder below it
+    onnx.save_model(outside, str(tmp_path / "inside" / "bert.onnx"))
+    rc = forgec(["extract", str(tmp_path / "inside" / "bert.onnx"), "--module", "encoder.layer.0", "-o",
+                 str(tmp_path / "l1.onnx"), "--verify"])
+    line = _one_line(capsys.readouterr().err)
+    assert rc != 0 and "refusing to read it" in line and not (tmp_path / "l1.onnx").exists(), line
