@@ -41,6 +41,7 @@ from onnxforge.dialects.onnx.generated import (
     UnsqueezeFamily,
 )
 from onnxforge.dialects.onnx.queries import axes_of, dims_of, has_prop, int_constant, int_prop
+from onnxforge.dialects.onnx.structure import GraphOp
 from onnxforge.ir.dead import erase_dead
 from onnxforge.ir.provenance import record_replacement
 from onnxforge.ir.types import Dim
@@ -140,6 +141,13 @@ class Context:
     opset: int
 
 
+def _axes_input(op: Operation) -> bool:
+    """Whether new Unsqueeze axes for a rewrite at ``op`` can be made: as an attribute (before opset 13),
+    or as an initializer, which only a graph (not a function body) holds."""
+    block = op.parent_block()
+    return block is not None and isinstance(block.parent_op(), GraphOp)
+
+
 def _unsqueeze_axes(op: Operation, axes: list[int], context: Context) -> None:
     """Give the Unsqueeze ``op`` the axes ``axes`` in its opset's form."""
     if context.opset >= UNSQUEEZE_INPUT_OPSET and not has_prop(op, "axes"):
@@ -163,6 +171,8 @@ class GatherNDOfGrid(ContextPattern):
         if axes is None or not all(_counts(ramp(p), d) for p, d in zip(indices.owner.operands, data_dims)):  # type: ignore[union-attr]
             return
         inserted = [a for a in range(len(out_dims)) if a not in axes]
+        if inserted and context.opset >= UNSQUEEZE_INPUT_OPSET and not _axes_input(op):
+            return
         if not inserted:
             rewriter.replace(op, [], [data])
             erase_dead(rewriter, [indices.owner])  # type: ignore[list-item]
@@ -218,6 +228,8 @@ class ComposeUnsqueezes(ContextPattern):
             return
         n1, n2 = _normalised(a1, len(middle)), _normalised(a2, len(final))
         if n1 is None or n2 is None or len(final) != len(middle) + len(n2):
+            return
+        if not has_prop(op, "axes") and not _axes_input(op):
             return
         _unsqueeze_axes(op, composed_axes(n1, n2, len(final)), context)
         op.operands[0] = inner.operands[0]
