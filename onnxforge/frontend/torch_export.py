@@ -242,7 +242,10 @@ def export(module: torch.nn.Module, args: tuple = (), path: str | os.PathLike[st
         export_seconds = time.perf_counter() - start
         exported_coverage = tag_model(loaded.proto, table, calls)
         nodes_exported = len(loaded.proto.graph.node)
-        if pipeline is None:  # the tagged export as it is: no IR round trip, nothing to read back
+        if pipeline is None and used == "dynamo":  # the tagged export as it is: no IR round trip
+            _save(loaded.proto, path)  # onnxscript built it with its weights inside: written as it is
+            ran, after, nodes = "none", exported_coverage, nodes_exported
+        elif pipeline is None:
             _write(loaded, path)
             ran, after, nodes = "none", exported_coverage, nodes_exported
         else:
@@ -260,10 +263,23 @@ def export(module: torch.nn.Module, args: tuple = (), path: str | os.PathLike[st
     return report
 
 
+def _save(proto: onnx.ModelProto, path: Path) -> None:
+    """Write a model whose proto holds its weights atomically (a temporary file in the destination folder,
+    then one rename); the weights go to ``<name>.data`` beside it when the model would pass protobuf's 2 GiB."""
+    big = sum(len(t.raw_data) for t in proto.graph.initializer) > PROTOBUF_LIMIT  # ByteSize() costs a serialisation
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        onnx.save_model(proto, str(temporary), save_as_external_data=big, all_tensors_to_one_file=True,
+                        location=f"{path.name}.data")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _write(loaded: LoadedModel, path: Path) -> None:
-    """Write a model atomically with the writer forgec uses (weights streamed from their buffers; to
-    ``<name>.data`` beside it when the model would pass protobuf's 2 GiB). A dynamo export's proto holds
-    its weights itself; they are written from it as they are."""
+    """Write a model parsed as a skeleton (weights in the exporter's buffer or data file) atomically with the
+    writer forgec uses: the weights streamed from their views, to ``<name>.data`` beside it when the model
+    would pass protobuf's 2 GiB."""
     tensors = [initializer_value(t, raw, loaded.resolve_external)
                for t, raw in zip(loaded.proto.graph.initializer, loaded.initializer_data)]
     for meta in loaded.proto.graph.initializer:  # metadata only: the bytes are written from ``tensors``
