@@ -260,6 +260,9 @@ def test_signal_while_writing_removes_temporary_files(signame: str, tmp_path: Pa
         from onnxforge.onnxio import writer
         from onnxforge.cli.forgec import main
 
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # a background job's (``cmd &``): a shell starts
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # it ignoring SIGINT, and Python keeps that
+
         def write(self, out, piece):
             os.kill(os.getpid(), signal.{signame})
         writer._Copier.write = write
