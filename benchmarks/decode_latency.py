@@ -51,6 +51,7 @@ FILES = {"gpt2": "gpt2_full_past_ts.onnx", "tinyllama": "llama_full_past_ts.onnx
 VARIANTS: dict[str, tuple[str, str]] = {
     "forge-std": ("onnxforge", f"transformer --target-opset={OPSET}"),
     "forge-ort": ("onnxforge", f"transformer --target=ort --target-opset={OPSET}"),
+    "forge-ort-own-opset": ("onnxforge", "transformer --target=ort"),  # the export's opset 14: RoPE in basic ops, MHA
     "onnxslim": ("onnxslim", ""),
     "onnxsim": ("onnxsim", ""),
     "ort-transformers": ("ort-transformers", ""),
@@ -297,7 +298,8 @@ def main() -> int:
     rows = [row for name in args.models for row in bench(name, args.variants.split(","), args.rounds, args.timeout)]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     kept = json.loads(RESULTS.read_text())["rows"] if RESULTS.exists() else []  # other models' rows stay
-    rows = [r for r in kept if r["model"] not in args.models] + rows
+    fresh = {(r["model"], r["tool"]) for r in rows}
+    rows = [r for r in kept if (r["model"], r["tool"]) not in fresh] + rows  # the other models' and tools' rows stay
     RESULTS.write_text(json.dumps({"date": datetime.date.today().isoformat(), "machine": platform.processor() or platform.machine(),
                                    "scenarios": SCENARIOS, "rows": rows}, indent=1) + "\n")
     print(markdown(rows))
