@@ -52,6 +52,9 @@ STANDARD_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.
 """Element types of the ``RotaryEmbedding`` schema (no double)."""
 ORT_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16})
 """Element types onnxruntime's CPU ``com.microsoft::RotaryEmbedding`` kernel is registered for."""
+DECOMPOSED_ELEMS = frozenset({TensorProto.FLOAT, TensorProto.DOUBLE})
+"""Element types the basic-op rotation is written for (onnxruntime's CPU has Mul/Sub/Slice/Concat kernels for
+both; bfloat16 lacks some)."""
 
 
 def _head_size(op: RotaryEmbeddingOp) -> int | None:
@@ -106,6 +109,11 @@ class RotaryEmbeddingLowering(Lowering):
         if _head_size(op) is None:
             fail("the head size is not static")
         # ort: the contrib op, the standard one at opset ≥ 23, else the decomposition (module docstring)
+        reason = _contrib_refusal(op)
+        standard = target.opset >= ROTARY_EMBEDDING_OPSET and elem_of(op.input) in STANDARD_ELEMS
+        if reason is not None and not standard and elem_of(op.input) not in DECOMPOSED_ELEMS:
+            fail(f"{reason}; the standard RotaryEmbedding needs opset ≥ {ROTARY_EMBEDDING_OPSET}, and basic ops "
+                 "are written for float and double only")
 
     def lower(self, op: RotaryEmbeddingOp, target: LoweringTarget, rewriter: PatternRewriter) -> None:
         if target.kind == "ort" and _contrib_refusal(op) is None:
