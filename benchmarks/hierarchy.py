@@ -194,13 +194,15 @@ def table(rows: list[dict]) -> str:  # type: ignore[type-arg]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("archs", nargs="*", choices=[*ARCHS, []], help="default: every one")
+    parser.add_argument("archs", nargs="*", help=f"of {', '.join(ARCHS)} (default: every one)")
     parser.add_argument("--exporters", default="dynamo,torchscript")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--extract", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--table", type=Path, help="print the README's table of this results file and stop")
     args = parser.parse_args()
+    if unknown := sorted(set(args.archs) - set(ARCHS)):
+        parser.error(f"unknown model(s) {', '.join(unknown)}: choose from {', '.join(ARCHS)}")
     if args.table:
         print(table(json.loads(args.table.read_text())))
         return 0

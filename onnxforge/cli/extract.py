@@ -18,7 +18,6 @@ output is written atomically (no partial file is left).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +28,9 @@ from onnxforge.errors import ForgeError
 
 if TYPE_CHECKING:
     import numpy as np
-    from onnx import ModelProto
 
     from onnxforge.onnxio.extract import Extraction
+    from onnxforge.onnxio.loader import LoadedModel
 
 TOLERANCE = 1e-6
 """Largest max |Δ| of an extracted output, absolute up to magnitude 1 and relative to max |value| above."""
@@ -81,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
     _check_output(source, args.output)
     loaded = load(source)
     extraction = extract_module(loaded, path, call)
-    check = _Check(source, extraction, args.seed, dims) if args.verify else None
+    check = _Check(loaded, extraction, args.seed, dims) if args.verify else None
 
     from onnxforge.onnxio.writer import write_model
 
@@ -134,7 +133,7 @@ class _Check:
     """``--verify`` as the writer's check: the full model is run once, here, on random inputs; the
     extracted model as written (a temporary file) runs on the values at its inputs."""
 
-    source: Path
+    loaded: LoadedModel
     extraction: Extraction
     seed: int
     dims: dict[str, int]
@@ -143,7 +142,7 @@ class _Check:
     """Output → max |Δ| of the last check."""
 
     def __post_init__(self) -> None:
-        self.feeds, self.expected, self.bound = _boundary_values(self.source, self.extraction, self.seed, self.dims)
+        self.feeds, self.expected, self.bound = _boundary_values(self.loaded, self.extraction, self.seed, self.dims)
 
     def __call__(self, candidate: Path | bytes) -> None:
         from onnxforge.runtime import compare, run
@@ -165,13 +164,19 @@ class _Check:
         self.result = f"verified with onnxruntime ({shown}): max |Δ| {diffs}"
 
 
-def _boundary_values(source: Path, extraction: Extraction, seed: int, dims: dict[str, int]
+def _boundary_values(loaded: LoadedModel, extraction: Extraction, seed: int, dims: dict[str, int]
                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, int]]:
     """Random inputs of the full model, and its values at the extraction's inputs and outputs (the
-    extraction's feeds, and what its outputs must be), with the dims the inputs were given."""
+    extraction's feeds, and what its outputs must be), with the dims the inputs were given. External
+    weights are not read here: onnxruntime reads them from the model's folder, after the loader has
+    checked each file (``LoadedModel.resolve_external``: inside the folder, no link, the right size)."""
     import onnx
+    from onnx import TensorProto
 
     from onnxforge.runtime import make_inputs, run
+
+    source = loaded.path
+    assert source is not None
 
     try:  # the skeleton: external weights stay in their files, which onnxruntime reads itself
         full = onnx.load(str(source), load_external_data=False)
@@ -182,28 +187,12 @@ def _boundary_values(source: Path, extraction: Extraction, seed: int, dims: dict
     present = {o.name for o in full.graph.output}
     types = {v.name: v for v in [*extraction.proto.graph.input, *extraction.proto.graph.output]}
     full.graph.output.extend(types[n] for n in wanted if n not in present)
-    values = run(full, feeds, external_dir=_external_dir(full, source))
+    external = [t for t in loaded.proto.graph.initializer if t.data_location == TensorProto.EXTERNAL]
+    for tensor in external:
+        loaded.resolve_external(tensor)
+    values = run(full, feeds, external_dir=source.parent if external else None)
     known = {**values, **feeds}
     return ({n: known[n] for n in extraction.inputs}, {n: known[n] for n in extraction.outputs}, bound)
-
-
-def _external_dir(model: ModelProto, source: Path) -> Path | None:
-    """The model's folder when it keeps weights in external files, each checked as the loader checks it
-    (relative, inside the folder, no link on the way: ``weights.open_contained``); None when it has none."""
-    from onnx.external_data_helper import _get_all_tensors, uses_external_data
-
-    from onnxforge.onnxio.weights import UnsafeLocation, open_contained
-
-    locations = {e.value for t in _get_all_tensors(model) if uses_external_data(t) for e in t.external_data
-                 if e.key == "location"}
-    for location in sorted(locations):
-        try:
-            os.close(open_contained(source.parent, location))
-        except UnsafeLocation as err:
-            raise ForgeError(f"{source}: external data location {location!r} {err}; refusing to read it") from None
-        except OSError as err:
-            raise ForgeError(f"{source}: cannot read external data file {location!r}: {err.strerror or err}") from None
-    return source.parent if locations else None
 
 
 if __name__ == "__main__":

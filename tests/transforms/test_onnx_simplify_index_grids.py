@@ -147,22 +147,3 @@ def test_dynamo_mask_builders_lose_their_grid(name: str) -> None:
     report = verify(original, compiled)
     assert report.identical, report.summary()
 
-
-def test_a_function_body_gets_no_initializer() -> None:
-    """Composed Unsqueeze axes are a new initializer from opset 13: a function body holds none, so its chains
-    stay (the call is expanded by onnxruntime as it was)."""
-    inits: dict[str, np.ndarray] = {}
-    body = [helper.make_node("Constant", [], ["a1"], value=numpy_helper.from_array(np.array([0], np.int64))),
-            helper.make_node("Constant", [], ["a2"], value=numpy_helper.from_array(np.array([0], np.int64))),
-            helper.make_node("Unsqueeze", ["x", "a1"], ["u1"]), helper.make_node("Unsqueeze", ["u1", "a2"], ["y"])]
-    function = helper.make_function("local", "Twice", ["x"], ["y"], body, [helper.make_opsetid("", 17)])
-    graph = helper.make_graph([helper.make_node("Twice", ["x"], ["out"], domain="local")], "g",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
-                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
-    original = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("local", 1)],
-                                 functions=[function])
-    original.ir_version = 8
-    compiled, state = compile_state(original, PASSES)
-    assert state.statistics.get("onnx-simplify-index-grids/ComposeUnsqueezes", 0) == 0
-    assert verify(original, compiled).identical

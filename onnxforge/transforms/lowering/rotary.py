@@ -182,11 +182,12 @@ def _decomposed(op: RotaryEmbeddingOp, target: LoweringTarget) -> tuple[list[Ope
     ops: list[Operation] = []
     elem = elem_of(op.input) or TensorProto.FLOAT
     dims = dims_of(op.input) or ()
-    size, rotary = _head_size(op) or 0, op.rotary_dim.value.data or _head_size(op) or 0
+    size = _head_size(op) or 0  # check() proved it static
+    rotary = op.rotary_dim.value.data or size
     half = rotary // 2
 
     def add(kind: str, operands: list[SSAValue], shape: tuple | None, **attrs: object) -> SSAValue:  # type: ignore[type-arg]
-        ops.append(onnx_op(kind, target, operands, [tensor_type(elem if kind != "Shape" else TensorProto.INT64, shape)], **attrs))
+        ops.append(onnx_op(kind, target, operands, [tensor_type(elem, shape)], **attrs))
         return ops[-1].results[0]
 
     def ints(values: list[int]) -> SSAValue:
