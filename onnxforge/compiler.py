@@ -158,11 +158,11 @@ def optimize(module: ModuleOp, pipeline: str | None = "none", passes: str | None
     return pass_manager(pipeline, passes, module, target, target_opset, skip, fix_shapes, precision).run(module, options)
 
 
-def compile(model: ModelProto | str | os.PathLike[str], pipeline: str | None = None, passes: str | None = None,
+def compile(model: ModelProto | LoadedModel | str | os.PathLike[str], pipeline: str | None = None, passes: str | None = None,
             target: str = "standard", target_opset: int | None = None, skip: tuple[str, ...] | list[str] = (),
             input_shapes: dict[str, list[int | str]] | None = None, fix_dims: dict[str, int | str] | None = None,
             precision: str = "fp32", report: bool = False) -> ModelProto | Compiled:
-    """Compile a model (a ModelProto or a path) as ``forgec`` does; return the new ModelProto.
+    """Compile a model (a ModelProto, a path, or a ``LoadedModel`` already parsed) as ``forgec`` does; return the new ModelProto.
 
     ``pipeline`` defaults to ``auto`` (chosen from the graph's fingerprint), as in forgec; ``passes`` is an
     explicit pass list instead (giving both is an error); ``skip`` leaves passes out of the pipeline;
